@@ -1,0 +1,1 @@
+"""Headless foundation: numpy + stdlib (+ Pillow/OpenCV for pixels). No torch, no Qt."""
