@@ -1,17 +1,152 @@
-"""Headless command line (never imports Qt). Filled in by the CLI work; see DEVELOPERS.md."""
+"""Headless command line: ``cutout``, ``compare``, ``evaluate``, ``train``, ``models``. Never imports Qt.
+
+Every deliberate failure (:class:`~matting_studio.core.errors.MattingError`) is one line on stderr and exit
+status 2; nothing is written for bad input and no existing file is overwritten without ``--force``.
+Heavy modules (torch, pymatting) are imported only by the commands that need them.
+"""
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
+import time
+from pathlib import Path
+from typing import Optional, Sequence
 
-SUBCOMMANDS = ("cutout", "compare", "evaluate", "train", "models", "bench")
+from matting_studio import __version__
+from matting_studio.core.errors import MattingError
+
+SUBCOMMANDS = ("cutout", "compare", "evaluate", "train", "models")
+CLASSICAL = ("cf", "knn", "rw", "lkm", "lbdm")
+LEARNED = ("dlmng", "ssrn")
+EXIT_ERROR = 2
 
 
-def wants_cli(args: list[str]) -> bool:
-    """True when ``args`` name a sub-command or a global option (else they are image paths for the GUI)."""
+class UsageError(MattingError):
+    """Bad command-line usage."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line (no usage dump, no traceback)."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def wants_cli(args: Sequence[str]) -> bool:
+    """True when ``args`` name a sub-command or an option (otherwise they are image paths for the GUI)."""
     return bool(args) and (args[0] in SUBCOMMANDS or args[0].startswith("-"))
 
 
-def main(argv: list[str] | None = None) -> int:
-    print("matting-studio: sub-commands are being written", file=sys.stderr)
-    return 2
+def _method_list(text: str) -> list[str]:
+    names = [m.strip() for m in text.split(",") if m.strip()]
+    bad = [m for m in names if m not in CLASSICAL + LEARNED]
+    if bad or not names:
+        raise UsageError(
+            f"unknown method '{', '.join(bad) or text}'; choose from {', '.join(CLASSICAL + LEARNED)}"
+        )
+    return names
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="matting-studio",
+        description="Cut subjects out of photos. Without a sub-command (or with image paths) the GUI opens.",
+    )
+    parser.add_argument("--version", action="version", version=f"matting-studio {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    p = sub.add_parser("cutout", help="write RGBA cut-outs of images or folders")
+    p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="image files or folders")
+    p.add_argument("-o", "--output", type=Path, help="output file (one input) or folder")
+    p.add_argument("--method", default=None, choices=CLASSICAL + LEARNED,
+                   help="matting method (default: the learned pipeline when installed, else cf)")
+    p.add_argument("--trimap", type=Path, help="trimap file (one input) or folder of trimaps named like the images")
+    p.add_argument("--segmenter", default="person", choices=("person", "deeplabv3", "object"),
+                   help="soft segmentation for auto mode (no trimap)")
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    p.add_argument("--fast", action="store_true", help="classical methods: solve the unknown band at reduced cost")
+    p.add_argument("--bits", type=int, default=8, choices=(8, 16), help="PNG bit depth")
+    p.add_argument("--weights", type=Path, help="DLMN-G checkpoint to use for dlmng/ssrn")
+    p.add_argument("--force", action="store_true", help="overwrite existing outputs")
+
+    p = sub.add_parser("compare", help="contact sheet comparing methods on one image")
+    p.add_argument("image", type=Path)
+    p.add_argument("--trimap", type=Path, help="trimap (default: automatic from the segmentation)")
+    p.add_argument("--methods", type=_method_list, default=None, help="comma-separated, e.g. cf,knn,rw")
+    p.add_argument("-o", "--output", type=Path, required=True, help="sheet PNG to write")
+    p.add_argument("--segmenter", default="person", choices=("person", "deeplabv3", "object"))
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    p.add_argument("--fast", action="store_true")
+    p.add_argument("--weights", type=Path)
+    p.add_argument("--force", action="store_true")
+
+    p = sub.add_parser("evaluate", help="score methods against ground truth (image/, alpha/, trimap/)")
+    p.add_argument("dataset", type=Path)
+    p.add_argument("--methods", type=_method_list, default=["cf", "knn", "rw"])
+    p.add_argument("--trimaps", default="trimap", help="trimap folder name inside DATASET (e.g. trimap2)")
+    p.add_argument("--images", default=None, help="comma-separated image stems to evaluate (default: all)")
+    p.add_argument("--json", type=Path, help="write rows as JSON")
+    p.add_argument("--csv", type=Path, help="write rows as CSV")
+    p.add_argument("--fast", action="store_true")
+    p.add_argument("--weights", type=Path, help="DLMN-G checkpoint for dlmng/ssrn")
+    p.add_argument("--ssrn-weights", type=Path, help="SSRN checkpoint for ssrn")
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    p.add_argument("--force", action="store_true", help="overwrite existing --json/--csv files")
+
+    p = sub.add_parser("train", help="train DLMN-G or SSRN")
+    p.add_argument("model", choices=("dlmng", "ssrn"))
+    p.add_argument("--data", type=Path, help="foregrounds: image/ + alpha/ (+ fg/); optional with --synthetic")
+    p.add_argument("--backgrounds", type=Path, action="append", required=True, help="background images (repeatable)")
+    p.add_argument("--steps", type=int, required=True)
+    p.add_argument("--out", type=Path, required=True, help="folder for checkpoints and curves")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+    p.add_argument("--config", default="lite", choices=("lite", "paper"), help="network size")
+    p.add_argument("--unlabelled", type=Path, help="real photos without alpha (SSRN)")
+    p.add_argument("--teacher", type=Path, help="DLMN-G weights used as SSRN's teacher")
+    p.add_argument("--batch-size", type=int, default=4)
+    p.add_argument("--crop", type=int, default=320)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--val-every", type=int, default=100)
+    p.add_argument("--checkpoint-every", type=int, default=100)
+    p.add_argument("--val-images", default=None, help="comma-separated stems held out for validation")
+    p.add_argument("--synthetic", type=float, default=0.0, help="fraction of procedural synthetic foregrounds")
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    p.add_argument("--seed", type=int, default=0)
+
+    p = sub.add_parser("models", help="list, fetch or verify model weights")
+    p.add_argument("action", choices=("list", "fetch", "verify", "path"))
+    p.add_argument("names", nargs="*", help="model names (default: all)")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            build_parser().print_help()
+            return 0
+        from matting_studio import commands
+
+        return getattr(commands, f"run_{args.command}")(args)
+    except MattingError as exc:
+        print(f"matting-studio: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("matting-studio: interrupted", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print("matting-studio: out of memory; try --fast or a smaller image", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:  # a bug: still one line, full traceback on request
+        if os.environ.get("MATTING_STUDIO_DEBUG"):
+            raise
+        print(f"matting-studio: internal error: {type(exc).__name__}: {exc} "
+              "(set MATTING_STUDIO_DEBUG=1 for details)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""Fast mode for large images: solve only around the unknown band, at reduced scale when it is still large,
+and bring the result back to full resolution edge-aware (guided filter), known pixels exact."""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Optional
+
+import cv2
+import numpy as np
+
+from matting_studio.core.guided_filter import guided_upsample
+from matting_studio.core.progress import CancelToken, ProgressFn, check_cancel
+
+MAX_SOLVE_PIXELS = 250_000  # pixels of the crop solved at full resolution; larger crops are downscaled
+
+
+def unknown_crop(trimap: np.ndarray, margin: Optional[int] = None) -> tuple[slice, slice]:
+    """Bounding box of the unknown pixels plus a margin (so windows see known pixels on both sides)."""
+    h, w = trimap.shape
+    ys, xs = np.nonzero(trimap == 0.5)
+    if margin is None:
+        margin = max(8, int(0.02 * max(h, w)))
+    return (slice(max(0, ys.min() - margin), min(h, ys.max() + margin + 1)),
+            slice(max(0, xs.min() - margin), min(w, xs.max() + margin + 1)))
+
+
+def downscale_trimap(trimap: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Conservative downscale: a pixel stays known only if everything it covers is known and equal."""
+    fg = cv2.resize((trimap == 1.0).astype(np.float32), size, interpolation=cv2.INTER_AREA)
+    bg = cv2.resize((trimap == 0.0).astype(np.float32), size, interpolation=cv2.INTER_AREA)
+    out = np.full(fg.shape, 0.5, np.float64)
+    out[fg >= 0.999] = 1.0
+    out[bg >= 0.999] = 0.0
+    return out
+
+
+def fast_alpha(
+    solve: Callable[..., np.ndarray],
+    image: np.ndarray,
+    trimap: np.ndarray,
+    *,
+    max_pixels: int = MAX_SOLVE_PIXELS,
+    progress: Optional[ProgressFn] = None,
+    cancel: Optional[CancelToken] = None,
+) -> np.ndarray:
+    """Alpha ``(H, W)`` with ``solve(image, trimap, progress=, cancel=)`` run on a crop / at reduced scale."""
+    alpha = (trimap == 1.0).astype(np.float32)
+    rows, cols = unknown_crop(trimap)
+    img_c, tri_c = image[rows, cols], trimap[rows, cols]
+    n = img_c.shape[0] * img_c.shape[1]
+    if n <= max_pixels:
+        alpha_c = solve(img_c, tri_c, progress=progress, cancel=cancel)
+    else:
+        s = math.sqrt(max_pixels / n)
+        size = (max(3, round(img_c.shape[1] * s)), max(3, round(img_c.shape[0] * s)))
+        small_img = np.clip(cv2.resize(img_c, size, interpolation=cv2.INTER_AREA), 0, 1)
+        small_tri = downscale_trimap(tri_c, size)
+        if not (small_tri == 0.5).any() or (small_tri == 0.5).all():
+            alpha_c = solve(img_c, tri_c, progress=progress, cancel=cancel)
+        else:
+            low = solve(small_img, small_tri, progress=progress, cancel=cancel)
+            check_cancel(cancel)
+            alpha_c = guided_upsample(low, img_c.astype(np.float32), radius=max(2, round(1.5 / s)), eps=1e-5)
+            known = tri_c != 0.5
+            alpha_c[known] = tri_c[known]
+    alpha[rows, cols] = alpha_c
+    return np.clip(alpha, 0.0, 1.0).astype(np.float32)

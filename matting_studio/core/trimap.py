@@ -1,0 +1,142 @@
+"""Trimaps: known background (0), unknown (0.5), known foreground (1), as ``(H, W)`` float32.
+
+Made from a soft mask by erosion / dilation (radii relative to the image size by default), painted from user
+strokes, or loaded and validated (:func:`validate_trimap`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import cv2
+import numpy as np
+
+from matting_studio.core.errors import TrimapError
+
+BACKGROUND, UNKNOWN, FOREGROUND = 0.0, 0.5, 1.0
+
+
+def default_band(shape: Sequence[int]) -> int:
+    """Default erosion/dilation radius in px: about 1% of the image diagonal, at least 3 px."""
+    h, w = int(shape[0]), int(shape[1])
+    return max(3, int(round(0.01 * float(np.hypot(h, w)))))
+
+
+def _disk(radius: int) -> np.ndarray:
+    size = 2 * int(radius) + 1
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+
+
+def trimap_from_mask(
+    mask: np.ndarray,
+    *,
+    threshold: float = 0.5,
+    band: Optional[int] = None,
+    erode: Optional[int] = None,
+    dilate: Optional[int] = None,
+    fg_threshold: float = 0.95,
+    bg_threshold: float = 0.05,
+) -> np.ndarray:
+    """Trimap from a soft mask ``(H, W)`` in [0, 1].
+
+    Known foreground: the mask above ``threshold``, eroded by ``erode`` px; known background: outside the mask
+    dilated by ``dilate`` px; everything between is unknown, and so is every pixel the mask itself is unsure of
+    (between ``bg_threshold`` and ``fg_threshold``). ``band`` sets both radii; by default
+    :func:`default_band`. Radii of 0 are allowed.
+    """
+    mask = np.asarray(mask, dtype=np.float32)
+    if mask.ndim != 2 or mask.size == 0:
+        raise TrimapError(f"A soft mask must be a 2-D array, not shape {mask.shape}.")
+    radius = default_band(mask.shape) if band is None else int(band)
+    erode = radius if erode is None else int(erode)
+    dilate = radius if dilate is None else int(dilate)
+    if erode < 0 or dilate < 0:
+        raise TrimapError("Erosion and dilation radii must not be negative.")
+    binary = (mask >= threshold).astype(np.uint8)
+    fg = cv2.erode(binary, _disk(erode)) if erode > 0 else binary
+    near = cv2.dilate(binary, _disk(dilate)) if dilate > 0 else binary
+    trimap = np.full(mask.shape, UNKNOWN, np.float32)
+    trimap[fg.astype(bool) & (mask >= fg_threshold)] = FOREGROUND
+    trimap[~near.astype(bool) & (mask <= bg_threshold)] = BACKGROUND
+    return trimap
+
+
+@dataclass(frozen=True)
+class Stroke:
+    """A brush stroke: polyline ``points`` [(x, y), ...] in pixels, ``radius`` px, painted ``value`` (0/0.5/1)."""
+
+    points: tuple
+    radius: float
+    value: float
+
+
+def trimap_from_strokes(
+    shape: Sequence[int], strokes: Sequence[Stroke], base: Optional[np.ndarray] = None
+) -> np.ndarray:
+    """Paint ``strokes`` in order onto ``base`` (or an all-unknown trimap of ``shape``); returns a new trimap."""
+    h, w = int(shape[0]), int(shape[1])
+    trimap = np.full((h, w), UNKNOWN, np.float32) if base is None else np.array(base, dtype=np.float32)
+    if trimap.shape != (h, w):
+        raise TrimapError(f"The base trimap is {trimap.shape[1]}x{trimap.shape[0]}, expected {w}x{h}.")
+    for stroke in strokes:
+        if stroke.value not in (BACKGROUND, UNKNOWN, FOREGROUND):
+            raise TrimapError(f"A stroke paints 0, 0.5 or 1, not {stroke.value}.")
+        pts = np.round(np.asarray(stroke.points, dtype=np.float64).reshape(-1, 2)).astype(np.int32)
+        if len(pts) == 0:
+            continue
+        layer = np.zeros((h, w), np.uint8)
+        thickness = max(1, int(round(2 * stroke.radius)))
+        if len(pts) == 1:
+            cv2.circle(layer, tuple(int(v) for v in pts[0]), max(0, int(round(stroke.radius))), 1, -1, cv2.LINE_8)
+        else:
+            cv2.polylines(layer, [pts], False, 1, thickness, cv2.LINE_8)
+            for p in (pts[0], pts[-1]):  # round caps
+                cv2.circle(layer, tuple(int(v) for v in p), max(0, int(round(stroke.radius))), 1, -1)
+        trimap[layer.astype(bool)] = stroke.value
+    return trimap
+
+
+def validate_trimap(trimap: np.ndarray, shape: Sequence[int]) -> np.ndarray:
+    """Check a trimap against the image ``shape`` and quantise it to {0, 0.5, 1} (float32 copy).
+
+    Accepts float in [0, 1], uint8 or uint16; a colour trimap gives its first channel. Values <= 0.1 become
+    background, >= 0.9 foreground, anything else unknown.
+    """
+    arr = np.asarray(trimap)
+    if arr.ndim == 3:
+        arr = arr[..., 0]
+    if arr.ndim != 2:
+        raise TrimapError(f"A trimap must be a 2-D image, not an array of shape {arr.shape}.")
+    h, w = int(shape[0]), int(shape[1])
+    if arr.shape != (h, w):
+        raise TrimapError(f"The trimap is {arr.shape[1]}x{arr.shape[0]} but the image is {w}x{h}; they must match.")
+    if arr.dtype == np.uint8:
+        arr = arr.astype(np.float32) / 255.0
+    elif arr.dtype == np.uint16:
+        arr = arr.astype(np.float32) / 65535.0
+    arr = arr.astype(np.float32)
+    if not np.isfinite(arr).all() or arr.min() < -1e-6 or arr.max() > 1 + 1e-6:
+        raise TrimapError("Trimap values must lie in [0, 1] (or 0..255 for 8-bit images).")
+    out = np.full((h, w), UNKNOWN, np.float32)
+    out[arr <= 0.1] = BACKGROUND
+    out[arr >= 0.9] = FOREGROUND
+    if not (out == UNKNOWN).any():
+        raise TrimapError("The trimap has no unknown (grey) region, so there is nothing to solve.")
+    if not (out != UNKNOWN).any():
+        raise TrimapError("The trimap has no known foreground or background; paint some with the brush.")
+    return out
+
+
+def unknown_region(trimap: np.ndarray) -> np.ndarray:
+    """Boolean ``(H, W)`` mask of the unknown pixels."""
+    return np.asarray(trimap) == UNKNOWN
+
+
+def trimap_to_uint8(trimap: np.ndarray) -> np.ndarray:
+    """{0, 0.5, 1} → uint8 {0, 128, 255} (the alphamatting.com convention)."""
+    t = np.asarray(trimap, dtype=np.float32)
+    out = np.full(t.shape, 128, np.uint8)
+    out[t <= 0.1] = 0
+    out[t >= 0.9] = 255
+    return out

@@ -1,0 +1,146 @@
+"""The command line end to end, in temporary folders: outputs, refusal to overwrite, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from matting_studio import __version__, cli
+from matting_studio.core import imageio
+
+
+@pytest.fixture
+def toy(tmp_path, synthetic_composite):
+    """image.png + trimap.png of the synthetic composite, and a small dataset folder around them."""
+    s = synthetic_composite
+    imageio.save_png(tmp_path / "toy.png", s["image"])
+    imageio.save_png(tmp_path / "toy_trimap.png", s["trimap"])
+    ds = tmp_path / "ds"
+    for name, arr in (("image", s["image"]), ("alpha", s["alpha"]), ("trimap", s["trimap"])):
+        imageio.save_png(ds / name / "a.png", arr)
+        imageio.save_png(ds / name / "b.png", arr[:, ::-1].copy())
+    return tmp_path
+
+
+def run(args, capsys):
+    code = cli.main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_version_and_help(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--version"])
+    assert exc.value.code == 0
+    assert __version__ in capsys.readouterr().out
+    code, out, _ = run([], capsys)
+    assert code == 0 and "cutout" in out
+
+
+def test_wants_cli_separates_subcommands_from_image_paths():
+    assert cli.wants_cli(["cutout", "a.jpg"])
+    assert cli.wants_cli(["--version"])
+    assert not cli.wants_cli(["photo.jpg"])
+    assert not cli.wants_cli([])
+
+
+def test_cutout_with_trimap_writes_rgba_matching_the_known_alpha(toy, capsys, synthetic_composite):
+    out = toy / "cut.png"
+    code, stdout, err = run(["cutout", str(toy / "toy.png"), "--trimap", str(toy / "toy_trimap.png"),
+                             "--method", "cf", "-o", str(out)], capsys)
+    assert code == 0, err
+    loaded = imageio.load_image(out)
+    assert loaded.alpha is not None
+    assert np.abs(loaded.alpha - synthetic_composite["alpha"]).mean() < 0.03
+
+
+def test_cutout_refuses_to_overwrite_and_writes_nothing_on_bad_input(toy, capsys):
+    out = toy / "cut.png"
+    out.write_bytes(b"keep me")
+    code, _, err = run(["cutout", str(toy / "toy.png"), "--trimap", str(toy / "toy_trimap.png"), "-o", str(out)],
+                       capsys)
+    assert code == 2 and "--force" in err and len(err.strip().splitlines()) == 1
+    assert out.read_bytes() == b"keep me"
+
+    code, _, err = run(["cutout", str(toy / "missing.png"), "-o", str(toy / "x.png")], capsys)
+    assert code == 2 and "missing.png" in err and len(err.strip().splitlines()) == 1
+    assert not (toy / "x.png").exists()
+
+    bad = toy / "notimage.png"
+    bad.write_text("hello")
+    code, _, err = run(["cutout", str(bad), "--trimap", str(toy / "toy_trimap.png"), "-o", str(toy / "y.png")],
+                       capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert not (toy / "y.png").exists()
+
+
+def test_cutout_refuses_to_write_onto_its_input(toy, capsys):
+    code, _, err = run(["cutout", str(toy / "toy.png"), "--trimap", str(toy / "toy_trimap.png"),
+                        "-o", str(toy / "toy.png"), "--force"], capsys)
+    assert code == 2 and "input" in err
+
+
+def test_cutout_wrong_trimap_size_is_one_line(toy, capsys):
+    imageio.save_png(toy / "small.png", np.full((10, 10), 0.5, np.float32))
+    code, _, err = run(["cutout", str(toy / "toy.png"), "--trimap", str(toy / "small.png"),
+                        "-o", str(toy / "z.png")], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert not (toy / "z.png").exists()
+
+
+def test_cutout_folder_with_trimap_folder(toy, capsys):
+    out = toy / "outdir"
+    code, _, err = run(["cutout", str(toy / "ds" / "image"), "--trimap", str(toy / "ds" / "trimap"),
+                        "--method", "knn", "-o", str(out)], capsys)
+    assert code == 0, err
+    assert sorted(p.name for p in out.iterdir()) == ["a.png", "b.png"]
+
+
+def test_unknown_method_and_option_are_one_line_errors(toy, capsys):
+    code, _, err = run(["cutout", str(toy / "toy.png"), "--method", "nope"], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    code, _, err = run(["evaluate", str(toy / "ds"), "--methods", "cf,zzz"], capsys)
+    assert code == 2 and "zzz" in err
+
+
+def test_evaluate_prints_table_and_writes_json(toy, capsys):
+    target = toy / "scores.json"
+    code, out, err = run(["evaluate", str(toy / "ds"), "--methods", "cf,knn", "--json", str(target)], capsys)
+    assert code == 0, err
+    rows = json.loads(target.read_text())
+    assert len(rows) == 4
+    assert set(rows[0]) == {"image", "method", "SAD", "MSE", "Grad", "Conn", "seconds"}
+    assert all(r["SAD"] >= 0 for r in rows)
+    assert "MEAN" in out
+    # a second run must not overwrite the JSON silently
+    code, _, err = run(["evaluate", str(toy / "ds"), "--methods", "cf", "--json", str(target)], capsys)
+    assert code == 2 and "--force" in err
+
+
+def test_evaluate_bad_dataset(tmp_path, capsys):
+    code, _, err = run(["evaluate", str(tmp_path)], capsys)
+    assert code == 2 and "image/" in err
+
+
+def test_compare_writes_a_sheet(toy, capsys):
+    sheet = toy / "sheet.png"
+    code, _, err = run(["compare", str(toy / "toy.png"), "--trimap", str(toy / "toy_trimap.png"),
+                        "--methods", "cf,knn", "-o", str(sheet)], capsys)
+    assert code == 0, err
+    img = imageio.load_image(sheet)
+    assert img.rgb.shape[0] > 64 and img.rgb.shape[1] > 4 * 64
+
+
+@pytest.mark.slow
+def test_console_script_runs_without_qt(toy):
+    code = ("import sys; from matting_studio.__main__ import main; rc = main(['--version']) if False else 0; "
+            "from matting_studio import cli; cli.main(['evaluate', sys.argv[1], '--methods', 'cf']); "
+            "print('QT' if any(m.startswith('PySide6') for m in sys.modules) else 'NOQT')")
+    done = subprocess.run([sys.executable, "-c", code, str(toy / "ds")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("NOQT")
+    assert "Traceback" not in done.stderr
