@@ -65,7 +65,7 @@ class LearnedMatting:
             return Path(given)
         from matting_studio.engine import weights
 
-        return weights.ensure_weights(bundled, fetch=False)
+        return weights.ensure_weights(bundled, allow_fetch=False)
 
     def _load(self, refine: bool) -> None:
         from matting_studio.engine.device import choose_device

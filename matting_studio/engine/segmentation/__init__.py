@@ -1,0 +1,25 @@
+"""Soft segmentation backends: ``person`` (MediaPipe selfie port), ``deeplabv3`` (torchvision), ``object``
+(GrabCut, no weights). Each has ``segment(image (H,W,3) float [0,1]) -> (H,W) float32 in [0,1]``."""
+
+from __future__ import annotations
+
+from matting_studio.core.errors import MethodError
+
+SEGMENTERS = ("person", "deeplabv3", "object")
+
+
+def get_segmenter(name: str = "person", *, device="auto", **options):
+    """Build the named segmenter (torch and weights are loaded only here)."""
+    if name == "person":
+        from matting_studio.engine.segmentation.person import PersonSegmenter
+
+        return PersonSegmenter(device=device, **options)
+    if name == "deeplabv3":
+        from matting_studio.engine.segmentation.deeplab import DeepLabSegmenter
+
+        return DeepLabSegmenter(device=device, **options)
+    if name == "object":
+        from matting_studio.engine.segmentation.object_mode import ObjectSegmenter
+
+        return ObjectSegmenter(**options)
+    raise MethodError(f"Unknown segmenter '{name}'; choose one of {', '.join(SEGMENTERS)}.")

@@ -1,0 +1,236 @@
+"""Model weights registry and cache.
+
+Each model is described once by a :class:`WeightSpec`. Downloaded weights live in the user's data directory
+(``platformdirs``), overridable with ``MATTING_STUDIO_CACHE``; weights this project trained ship in the
+repository's ``models/`` folder (``bundled``). The sha256 is verified on every load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+from matting_studio.core.errors import WeightsError
+from matting_studio.core.progress import ProgressFn, report
+
+BUNDLED_DIR = Path(__file__).resolve().parents[2] / "models"
+
+
+@dataclass(frozen=True)
+class WeightSpec:
+    name: str
+    filename: str
+    sha256: str
+    source: str
+    licence: str
+    description: str
+    input_transform: str = ""
+    bundled: bool = False
+    fetcher: Optional[Callable[[Path, Optional[ProgressFn]], None]] = field(default=None, compare=False)
+    env_override: str = ""
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    name: str
+    path: Path
+    status: str  # "ok", "missing", "corrupt"
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def __str__(self) -> str:
+        return f"{self.status} ({self.path})"
+
+
+# -- the MediaPipe selfie segmentation model, from the mediapipe wheel ---------------------------------
+
+MEDIAPIPE_VERSION = "0.10.21"
+MEDIAPIPE_MEMBER = "mediapipe/modules/selfie_segmentation/selfie_segmentation.tflite"
+
+
+def _fetch_mediapipe_selfie(dest: Path, progress: Optional[ProgressFn]) -> None:
+    """``pip download`` the pinned mediapipe wheel (platform pinned so the file is the same everywhere) and
+    extract the selfie-segmentation model to ``dest``."""
+    with tempfile.TemporaryDirectory(prefix="matting-studio-fetch-") as tmp:
+        report(progress, 0.05, f"Downloading mediapipe=={MEDIAPIPE_VERSION} with pip")
+        cmd = [sys.executable, "-m", "pip", "download", f"mediapipe=={MEDIAPIPE_VERSION}", "--no-deps",
+               "--only-binary=:all:", "--platform", "manylinux_2_28_x86_64", "--python-version", "3.11",
+               "--implementation", "cp", "--abi", "cp311", "--quiet", "-d", tmp]
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise WeightsError(f"Could not run pip to fetch the selfie model ({exc}).") from None
+        if done.returncode != 0:
+            reason = (done.stderr.strip().splitlines() or ["unknown error"])[-1]
+            raise WeightsError(f"pip could not download mediapipe=={MEDIAPIPE_VERSION}: {reason}. "
+                               f"Place selfie_segmentation.tflite at '{dest}' by hand instead.")
+        wheels = list(Path(tmp).glob("mediapipe-*.whl"))
+        if not wheels:
+            raise WeightsError("pip reported success but no mediapipe wheel was downloaded.")
+        report(progress, 0.8, "Extracting the selfie segmentation model")
+        try:
+            with zipfile.ZipFile(wheels[0]) as wheel:
+                data = wheel.read(MEDIAPIPE_MEMBER)
+        except (zipfile.BadZipFile, KeyError) as exc:
+            raise WeightsError(f"The mediapipe wheel does not contain the selfie model ({exc}).") from None
+        _atomic_write(dest, data)
+
+
+SELFIE = WeightSpec(
+    name="selfie-segmentation",
+    filename="selfie_segmentation.tflite",
+    sha256="9ee168ec7c8f2a16c56fe8e1cfbc514974cbbb7e434051b455635f1bd1462f5c",
+    source=f"MediaPipe {MEDIAPIPE_VERSION} wheel (manylinux_2_28_x86_64, cp311): {MEDIAPIPE_MEMBER}",
+    licence="Apache-2.0",
+    description="MediaPipe selfie segmentation (general, 256x256), run by our own PyTorch port",
+    input_transform="RGB in [0,1], resized to 256x256; output person probability",
+    fetcher=_fetch_mediapipe_selfie,
+    env_override="MATTING_STUDIO_SELFIE_TFLITE",
+)
+
+REGISTRY: dict[str, WeightSpec] = {SELFIE.name: SELFIE}
+
+# Learned matting methods → the registry name of their bundled weights (registered by models/manifest).
+LEARNED_WEIGHTS = {"dlmng": "dlmng-lite", "ssrn": "ssrn-lite"}
+
+
+def _load_bundled_manifest() -> None:
+    """Register the project's own trained weights listed in ``models/manifest.json`` (if any)."""
+    import json
+
+    manifest = BUNDLED_DIR / "manifest.json"
+    if not manifest.is_file():
+        return
+    try:
+        entries = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    for entry in entries:
+        spec = WeightSpec(
+            name=entry["name"], filename=entry["filename"], sha256=entry["sha256"], source="trained by this project",
+            licence=entry.get("licence", "Apache-2.0"), description=entry.get("description", ""), bundled=True,
+        )
+        REGISTRY[spec.name] = spec
+
+
+_load_bundled_manifest()
+
+
+# -- cache --------------------------------------------------------------------------------------------
+
+
+def cache_dir() -> Path:
+    """Where fetched weights live: ``$MATTING_STUDIO_CACHE`` or the user data dir's ``models``."""
+    override = os.environ.get("MATTING_STUDIO_CACHE")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("matting-studio", appauthor=False)) / "models"
+
+
+def get_spec(name: str) -> WeightSpec:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise WeightsError(f"Unknown model '{name}'; known models: {', '.join(REGISTRY)}.") from None
+
+
+def model_path(name: str) -> Path:
+    """Where the model's file is expected (env override, bundled folder or cache)."""
+    spec = get_spec(name)
+    if spec.env_override and os.environ.get(spec.env_override):
+        return Path(os.environ[spec.env_override])
+    if spec.bundled:
+        return BUNDLED_DIR / spec.filename
+    return cache_dir() / spec.filename
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _atomic_write(dest: Path, data: bytes) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def verify(name: str) -> VerifyResult:
+    path = model_path(name)
+    if not path.is_file():
+        return VerifyResult(name, path, "missing")
+    return VerifyResult(name, path, "ok" if sha256_of(path) == get_spec(name).sha256 else "corrupt")
+
+
+def is_available(name: str) -> bool:
+    """True when the model's file is present and verified (never fetches)."""
+    return name in REGISTRY and verify(name).ok
+
+
+def fetch(name: str, *, force: bool = False, progress: Optional[ProgressFn] = None) -> Path:
+    """Fetch the model into the cache (no-op when already verified, unless ``force``); returns its path."""
+    spec = get_spec(name)
+    path = model_path(name)
+    if not force and verify(name).ok:
+        return path
+    if spec.bundled:
+        raise WeightsError(f"The bundled weights '{path}' are missing or corrupt; reinstall Matting Studio.")
+    if spec.fetcher is None:
+        raise WeightsError(f"Model '{name}' cannot be fetched automatically; place it at '{path}'.")
+    if spec.env_override and os.environ.get(spec.env_override):
+        raise WeightsError(f"${spec.env_override} points to '{path}', which is missing or corrupt.")
+    tmp = path.with_name(path.name + ".download")
+    try:
+        spec.fetcher(tmp, progress)
+        if sha256_of(tmp) != spec.sha256:
+            raise WeightsError(f"The downloaded '{name}' does not match its sha256; it was discarded.")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(tmp), path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    report(progress, 1.0, f"{name} ready")
+    return path
+
+
+def ensure_weights(name: str, *, progress: Optional[ProgressFn] = None, allow_fetch: bool = True) -> Path:
+    """The verified path of a model's weights, fetching it when missing (if allowed).
+
+    Raises :class:`WeightsError` naming the fix when the file is missing (and cannot be fetched) or corrupt.
+    """
+    result = verify(name)
+    if result.ok:
+        return result.path
+    if result.status == "corrupt":
+        if not allow_fetch or get_spec(name).bundled:
+            raise WeightsError(f"'{result.path}' is corrupt (sha256 mismatch); delete it and run "
+                               f"'matting-studio models fetch {name}'.")
+        return fetch(name, force=True, progress=progress)
+    if not allow_fetch:
+        raise WeightsError(f"The weights of '{name}' are not installed; run 'matting-studio models fetch {name}'.")
+    return fetch(name, progress=progress)
+
+
+def list_models() -> list[tuple[WeightSpec, str]]:
+    """Every registered model with its status (``ok``, ``missing``, ``corrupt``)."""
+    return [(spec, verify(spec.name).status) for spec in REGISTRY.values()]
