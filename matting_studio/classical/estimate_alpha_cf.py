@@ -1,4 +1,5 @@
-"""Closed-form matting (Levin et al., 2008): ``estimate_alpha_cf(image, trimap)`` — the matting Laplacian of local colour-line models."""
+"""Closed-form matting (Levin et al., 2008): ``estimate_alpha_cf(image, trimap)``:
+the matting Laplacian of local colour-line models."""
 
 from __future__ import annotations
 

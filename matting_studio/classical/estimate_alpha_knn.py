@@ -1,4 +1,5 @@
-"""KNN matting (Chen et al., 2013): ``estimate_alpha_knn(image, trimap)`` — non-local affinities between K nearest neighbours in colour-position space."""
+"""KNN matting (Chen et al., 2013): ``estimate_alpha_knn(image, trimap)``:
+non-local affinities between K nearest neighbours in colour-position space."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Learning-based matting (Zheng and Kambhamettu, 2009): ``estimate_alpha_lbdm(image, trimap)`` — local kernel ridge regression affinities."""
+"""Learning-based matting (Zheng and Kambhamettu, 2009): ``estimate_alpha_lbdm(image, trimap)``:
+local kernel ridge regression affinities."""
 
 from __future__ import annotations
 

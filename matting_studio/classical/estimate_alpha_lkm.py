@@ -1,4 +1,5 @@
-"""Large-kernel matting (He et al., 2010): ``estimate_alpha_lkm(image, trimap)`` — the matting Laplacian with a large window, applied as a matrix-free product."""
+"""Large-kernel matting (He et al., 2010): ``estimate_alpha_lkm(image, trimap)``:
+the matting Laplacian with a large window, applied as a matrix-free product."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Random-walk matting (Grady et al., 2005): ``estimate_alpha_rw(image, trimap)`` — Gaussian colour affinities between 8-neighbours."""
+"""Random-walk matting (Grady et al., 2005): ``estimate_alpha_rw(image, trimap)``:
+Gaussian colour affinities between 8-neighbours."""
 
 from __future__ import annotations
 

@@ -130,3 +130,23 @@ def test_uint8_trimap_is_accepted(synthetic_composite):
     tri8 = np.where(d["trimap"] == 1.0, 255, np.where(d["trimap"] == 0.0, 0, 128)).astype(np.uint8)
     np.testing.assert_allclose(run_method("cf", d["image"], tri8), run_method("cf", d["image"], d["trimap"]),
                                atol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(ERROR_BOUNDS))
+def test_small_image_works(name, synthetic_composite):
+    """A 20x24 crop (smaller than the large kernel's default 21x21 window needs) still gives a matte."""
+    d = synthetic_composite
+    image, trimap = d["image"][22:42, 28:52], d["trimap"][22:42, 28:52].copy()
+    trimap[0, 0] = 0.0  # some known background
+    alpha = run_method(name, image, trimap)
+    assert alpha.shape == (20, 24) and np.isfinite(alpha).all()
+    assert alpha.min() >= 0.0 and alpha.max() <= 1.0
+    assert alpha[0, 0] == 0.0 and alpha[trimap == 1.0].min() == 1.0
+
+
+def test_large_kernel_rejects_tiny_image():
+    image = np.full((4, 9, 3), 0.5, np.float32)
+    trimap = np.full((4, 9), 0.5, np.float32)
+    trimap[:, 0], trimap[:, -1] = 0.0, 1.0
+    with pytest.raises(MethodError):
+        run_method("lkm", image, trimap)
