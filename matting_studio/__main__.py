@@ -20,8 +20,12 @@ def main(argv: list[str] | None = None) -> int:
 def _gui(paths: list[str]) -> int:
     try:
         from matting_studio.app.main import run  # Qt is imported only here
-    except ImportError as exc:  # pragma: no cover - depends on the machine
-        print(f"matting-studio: the GUI cannot start ({exc}); use a sub-command, see --help", file=sys.stderr)
+    except ImportError as exc:  # the GUI is not installed/built yet, or Qt is missing
+        from matting_studio import cli
+
+        cli.build_parser().print_usage()
+        print(f"matting-studio: the GUI is not available here ({exc}); use a sub-command (--help lists them).",
+              file=sys.stderr)
         return 2
     return run(paths)
 
