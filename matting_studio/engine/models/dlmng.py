@@ -1,0 +1,115 @@
+"""DLMN-G: the supervised encoder–decoder of deep residual background matting.
+
+Separate encoders (3×3 conv + BatchNorm + ReLU) for the image, the soft segmentation (+ optional trimap
+guidance) and the motion cues; a *combinator* fusing image+segmentation, image+motion and image+image into
+64-channel maps each (``paper``); residual blocks; two decoders with skip connections from the image encoder,
+one for alpha and one for the foreground colour.
+
+Alpha is predicted as a residual on the soft segmentation in logit space (``α = σ(logit(s) + Δ)``), the
+foreground as a residual on the image (``F = clip(I + Δ_F, 0, 1)``): with no evidence the network returns its
+guidance, which makes small networks train fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+from matting_studio.engine.models.blocks import (
+    ResidualBlock, UpBlock, apply_known, conv_bn_relu, logit, pad_to_multiple, trimap_channels,
+)
+
+
+@dataclass(frozen=True)
+class DLMNGConfig:
+    size: str
+    widths: tuple[int, int, int]  # image encoder at 1/2, 1/4, 1/8
+    guide_width: int  # segmentation and motion encoders' width (paper: 256)
+    combinator: int  # channels of each fused pair (paper: 64)
+    residual_blocks: int
+    decoder: tuple[int, int, int]  # at 1/4, 1/2, 1/1
+
+
+CONFIGS = {
+    "lite": DLMNGConfig("lite", (16, 32, 64), 32, 32, 3, (32, 16, 8)),
+    "paper": DLMNGConfig("paper", (64, 128, 256), 256, 64, 8, (128, 64, 32)),
+}
+STRIDE = 8
+
+
+class _Decoder(nn.Module):
+    def __init__(self, cfg: DLMNGConfig, cin: int, cout: int) -> None:
+        super().__init__()
+        w1, w2, _ = cfg.widths
+        d4, d2, d1 = cfg.decoder
+        self.up4 = UpBlock(cin, w2, d4)
+        self.up2 = UpBlock(d4, w1, d2)
+        self.up1 = UpBlock(d2, 3, d1)
+        self.head = nn.Conv2d(d1, cout, 3, padding=1)
+
+    def forward(self, x, skips):
+        e1, e2, image = skips
+        return self.head(self.up1(self.up2(self.up4(x, e2), e1), image))
+
+
+class DLMNG(nn.Module):
+    """``forward(image, soft_seg, motion, trimap=None) -> {"alpha", "foreground"}``.
+
+    Shapes: image ``(B,3,H,W)`` in [0,1]; soft_seg ``(B,1,H,W)`` in [0,1]; motion ``(B,4,H,W)`` in [0,1];
+    trimap ``(B,1,H,W)`` with {0, 0.5, 1} or None. Outputs: alpha ``(B,1,H,W)`` in [0,1] (known trimap
+    pixels exact), foreground ``(B,3,H,W)`` in [0,1]. Any H, W (padded to a multiple of 8 internally).
+    """
+
+    def __init__(self, config: DLMNGConfig) -> None:
+        super().__init__()
+        self.config = config
+        w1, w2, w3 = config.widths
+        g, c = config.guide_width, config.combinator
+        self.image_enc = nn.ModuleList([conv_bn_relu(3, w1, 2), conv_bn_relu(w1, w2, 2), conv_bn_relu(w2, w3, 2)])
+        self.seg_enc = nn.Sequential(conv_bn_relu(3, g // 2, 2), conv_bn_relu(g // 2, g, 2), conv_bn_relu(g, g, 2))
+        self.motion_enc = nn.Sequential(conv_bn_relu(4, g // 2, 2), conv_bn_relu(g // 2, g, 2), conv_bn_relu(g, g, 2))
+        self.comb_seg = conv_bn_relu(w3 + g, c, kernel=1)
+        self.comb_motion = conv_bn_relu(w3 + g, c, kernel=1)
+        self.comb_image = conv_bn_relu(2 * w3, c, kernel=1)
+        self.fuse = conv_bn_relu(3 * c, w3)
+        self.residual = nn.Sequential(*[ResidualBlock(w3, w3) for _ in range(config.residual_blocks)])
+        self.alpha_dec = _Decoder(config, w3, 1)
+        self.fg_dec = _Decoder(config, w3, 3)
+        for dec in (self.alpha_dec, self.fg_dec):  # start at the guidance (zero residual)
+            nn.init.zeros_(dec.head.weight)
+            nn.init.zeros_(dec.head.bias)
+
+    def forward(self, image, soft_seg, motion, trimap=None):
+        h, w = image.shape[-2:]
+        guide = torch.cat([soft_seg, trimap_channels(trimap, image)], dim=1)
+        x, _ = pad_to_multiple(torch.cat([image, guide, motion], dim=1), STRIDE)
+        img, gd, mo = x[:, :3], x[:, 3:6], x[:, 6:10]
+        e1 = self.image_enc[0](img)
+        e2 = self.image_enc[1](e1)
+        e3 = self.image_enc[2](e2)
+        s = self.seg_enc(gd)
+        m = self.motion_enc(mo)
+        fused = torch.cat([self.comb_seg(torch.cat([e3, s], 1)), self.comb_motion(torch.cat([e3, m], 1)),
+                           self.comb_image(torch.cat([e3, e3], 1))], dim=1)
+        z = self.residual(self.fuse(fused))
+        skips = (e1, e2, img)
+        base = soft_seg if trimap is None else torch.where(trimap == 0.5, soft_seg, trimap)
+        alpha = torch.sigmoid(logit(base) + self.alpha_dec(z, skips)[..., :h, :w])
+        fg = (image + self.fg_dec(z, skips)[..., :h, :w]).clamp(0, 1)
+        return {"alpha": apply_known(alpha, trimap), "foreground": fg}
+
+
+def build_dlmng(*, config: str = "lite", weights=None) -> DLMNG:
+    """DLMN-G of size ``lite`` or ``paper``; ``weights`` is a path, a state dict or a training checkpoint."""
+    from matting_studio.engine.models.loading import load_weights, resolve_config
+
+    model = DLMNG(resolve_config(CONFIGS, config))
+    if weights is not None:
+        load_weights(model, weights)
+    return model
+
+
+def config_dict(model: DLMNG) -> dict:
+    return asdict(model.config)

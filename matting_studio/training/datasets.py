@@ -1,0 +1,251 @@
+"""Training data made the Deep Image Matting way, and unlabelled photos for SSRN.
+
+:class:`CompositionDataset` composites foregrounds with a true alpha (a folder ``image/`` + ``alpha/``
+[+ ``fg/``], and/or procedural synthetic foregrounds) onto random crops of background images, on the fly:
+crops centred on unknown pixels, random scale, flips, colour jitter, a new background every time. Samples are
+a pure function of ``(seed, index)`` so that training order is reproducible and resumable.
+
+Every sample is a dict of ``float32`` tensors ``(C, S, S)``: ``image`` (3), ``alpha`` (1), ``fg`` (3),
+``bg`` (3), ``soft_seg`` (1), ``motion`` (4), ``trimap`` (1, {0, 0.5, 1}), ``unknown`` (1), with
+``image == alpha * fg + (1 - alpha) * bg`` exactly (up to float rounding).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Optional, Sequence
+
+import cv2
+import numpy as np
+
+from matting_studio.core import imageio
+from matting_studio.core.errors import DatasetError
+from matting_studio.core.motion import grayscale
+from matting_studio.training.imperfect_segmentation import imperfect_segmentation, random_trimap
+from matting_studio.training.synthetic import synthetic_foreground
+
+MAX_BACKGROUND_SIDE = 1024
+
+
+def pair_foregrounds(root: Path, stems: Optional[Sequence[str]] = None) -> list[tuple[str, Path, Path, Optional[Path]]]:
+    """(stem, image, alpha, fg or None) for ``root/image`` + ``root/alpha`` (+ ``root/fg``) with equal stems."""
+    root = Path(root)
+    if not (root / "image").is_dir() or not (root / "alpha").is_dir():
+        raise DatasetError(f"'{root}' must contain image/ and alpha/ folders.")
+    alphas = {p.stem: p for p in imageio.list_images(root / "alpha")}
+    fgs = {p.stem: p for p in imageio.list_images(root / "fg")} if (root / "fg").is_dir() else {}
+    items = [(p.stem, p, alphas[p.stem], fgs.get(p.stem)) for p in imageio.list_images(root / "image")
+             if p.stem in alphas and (stems is None or p.stem in stems)]
+    if not items:
+        raise DatasetError(f"No image/alpha pairs with matching names in '{root}'.")
+    return items
+
+
+def background_paths(folders: Sequence[Path] | Path) -> list[Path]:
+    folders = [folders] if isinstance(folders, (str, Path)) else list(folders)
+    paths = [p for f in folders for p in (imageio.list_images(f) if Path(f).is_dir() else [Path(f)])]
+    if not paths:
+        raise DatasetError(f"No background images in {', '.join(str(f) for f in folders)}.")
+    return paths
+
+
+def _cached_foreground(image: np.ndarray, alpha: np.ndarray, cache_dir: Optional[Path]) -> np.ndarray:
+    """Foreground colours estimated once (pymatting ML) and cached as .npy keyed by the pixels' hash."""
+    from matting_studio.classical import estimate_foreground
+
+    key = hashlib.sha256(image.tobytes() + alpha.tobytes()).hexdigest()[:24]
+    path = Path(cache_dir) / f"fg_{key}.npy" if cache_dir else None
+    if path is not None and path.is_file():
+        return np.load(path)
+    fg = estimate_foreground(image, alpha).astype(np.float16)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npy")
+        np.save(tmp, fg)
+        tmp.replace(path)
+    return fg
+
+
+def _to_uint8(x: np.ndarray) -> np.ndarray:
+    return (np.clip(x, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+class CompositionDataset:
+    """Composited training samples (see the module docstring). ``len`` is a virtual epoch."""
+
+    def __init__(self, data_dir: Optional[Path], backgrounds: Sequence[Path] | Path, *, crop: int = 320,
+                 stems: Optional[Sequence[str]] = None, synthetic_fraction: float = 0.0, seed: int = 0,
+                 cache_dir: Optional[Path] = None, augment: bool = True, length: int = 100_000) -> None:
+        self.items = pair_foregrounds(data_dir, stems) if data_dir is not None else []
+        if not self.items and synthetic_fraction <= 0:
+            raise DatasetError("No foregrounds: give a data folder or a synthetic fraction.")
+        self.synthetic_fraction = 1.0 if not self.items else float(synthetic_fraction)
+        self.backgrounds = background_paths(backgrounds)
+        self.crop, self.seed, self.augment, self.length = crop, seed, augment, length
+        self.cache_dir = cache_dir
+        self._fg_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._bg_cache: dict[int, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return self.length
+
+    # -- sources ---------------------------------------------------------------------------------------
+
+    def _foreground(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        if i not in self._fg_cache:
+            _, image_path, alpha_path, fg_path = self.items[i]
+            image = imageio.load_image(image_path).rgb
+            alpha = imageio.load_gray(alpha_path)
+            if alpha.shape != image.shape[:2]:
+                raise DatasetError(f"'{alpha_path}' is not the size of its image.")
+            fg = imageio.load_image(fg_path).rgb if fg_path else _cached_foreground(image, alpha, self.cache_dir)
+            self._fg_cache[i] = (_to_uint8(fg), _to_uint8(alpha))
+        fg, alpha = self._fg_cache[i]
+        return fg.astype(np.float32) / 255, alpha.astype(np.float32) / 255
+
+    def _background(self, i: int) -> np.ndarray:
+        if i not in self._bg_cache:
+            rgb = imageio.load_image(self.backgrounds[i]).rgb
+            s = min(1.0, MAX_BACKGROUND_SIDE / max(rgb.shape[:2]))
+            if s < 1:
+                rgb = cv2.resize(rgb, (round(rgb.shape[1] * s), round(rgb.shape[0] * s)), interpolation=cv2.INTER_AREA)
+            self._bg_cache[i] = _to_uint8(rgb)
+        return self._bg_cache[i].astype(np.float32) / 255
+
+    # -- sample ----------------------------------------------------------------------------------------
+
+    def _crop_foreground(self, fg, alpha, rng):
+        s = self.crop
+        h, w = alpha.shape
+        size = int(min(h, w, s * (rng.choice([1.0, 1.5, 2.0]) if self.augment else 1.0)))
+        size = max(8, size)
+        unknown = np.argwhere((alpha > 0.02) & (alpha < 0.98))
+        if len(unknown) and self.augment:
+            cy, cx = unknown[int(rng.integers(0, len(unknown)))]
+        else:
+            cy, cx = h // 2, w // 2
+        if self.augment:
+            cy += int(rng.integers(-size // 4, size // 4 + 1))
+            cx += int(rng.integers(-size // 4, size // 4 + 1))
+        y0 = int(np.clip(cy - size // 2, 0, h - size))
+        x0 = int(np.clip(cx - size // 2, 0, w - size))
+        fg, alpha = fg[y0:y0 + size, x0:x0 + size], alpha[y0:y0 + size, x0:x0 + size]
+        if size != s:
+            interp = cv2.INTER_AREA if size > s else cv2.INTER_LINEAR
+            fg, alpha = cv2.resize(fg, (s, s), interpolation=interp), cv2.resize(alpha, (s, s), interpolation=interp)
+        return fg, alpha
+
+    def _crop_background(self, bg, rng):
+        s = self.crop
+        h, w = bg.shape[:2]
+        scale = max(s / h, s / w) * (rng.uniform(1.0, 1.5) if self.augment else 1.0)
+        if scale > 1 or self.augment:
+            bg = cv2.resize(bg, (max(s, round(w * scale)), max(s, round(h * scale))), interpolation=cv2.INTER_LINEAR)
+        h, w = bg.shape[:2]
+        y0, x0 = int(rng.integers(0, h - s + 1)), int(rng.integers(0, w - s + 1))
+        bg = bg[y0:y0 + s, x0:x0 + s]
+        return bg[:, ::-1] if self.augment and rng.random() < 0.5 else bg
+
+    def sample(self, index: int) -> dict[str, np.ndarray]:
+        """The sample for ``index`` as numpy arrays ``(S, S, C)`` / ``(S, S)``."""
+        rng = np.random.default_rng([self.seed, index])
+        if rng.random() < self.synthetic_fraction:
+            fg, alpha = synthetic_foreground(self.crop, seed=int(rng.integers(0, 2**31)))
+        else:
+            fg, alpha = self._crop_foreground(*self._foreground(int(rng.integers(0, len(self.items)))), rng)
+        if self.augment:
+            if rng.random() < 0.5:
+                fg, alpha = fg[:, ::-1], alpha[:, ::-1]
+            gain = rng.uniform(0.8, 1.2, size=3).astype(np.float32) * np.float32(rng.uniform(0.85, 1.15))
+            fg = np.clip(fg * gain, 0, 1)
+        bg = self._crop_background(self._background(int(rng.integers(0, len(self.backgrounds)))), rng)
+        fg, alpha, bg = (np.ascontiguousarray(a, dtype=np.float32) for a in (fg, alpha, bg))
+        image = alpha[..., None] * fg + (1 - alpha[..., None]) * bg  # composite after all fg augmentation
+        trimap = random_trimap(alpha, rng)
+        gray = grayscale(image)
+        frames = [gray]
+        for _ in range(3):  # a still photo, or a burst with tiny camera shake
+            if self.augment and rng.random() < 0.3:
+                shift = np.float32([[1, 0, rng.uniform(-1.5, 1.5)], [0, 1, rng.uniform(-1.5, 1.5)]])
+                frames.append(cv2.warpAffine(gray, shift, gray.shape[::-1], borderMode=cv2.BORDER_REPLICATE))
+            else:
+                frames.append(gray)
+        return {"image": image, "alpha": alpha, "fg": fg, "bg": bg,
+                "soft_seg": imperfect_segmentation(alpha, rng), "motion": np.stack(frames, -1),
+                "trimap": trimap, "unknown": (trimap == 0.5).astype(np.float32)}
+
+    def __getitem__(self, index: int) -> dict:
+        return to_tensors(self.sample(index))
+
+
+def to_tensors(sample: dict[str, np.ndarray]) -> dict:
+    """numpy ``(S,S,C)``/``(S,S)`` → torch ``(C,S,S)`` float32."""
+    import torch
+
+    out = {}
+    for key, arr in sample.items():
+        arr = np.ascontiguousarray(arr, dtype=np.float32)
+        out[key] = torch.from_numpy(arr.transpose(2, 0, 1).copy() if arr.ndim == 3 else arr[None].copy())
+    return out
+
+
+def collate(samples: list[dict]) -> dict:
+    import torch
+
+    return {k: torch.stack([s[k] for s in samples]) for k in samples[0]}
+
+
+def centre_prior(h: int, w: int) -> np.ndarray:
+    """A soft centred ellipse — the segmentation prior when no segmenter is available."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    r = np.hypot((yy - h * 0.55) / (0.4 * h), (xx - w / 2) / (0.3 * w))
+    return np.clip(1.5 - r, 0, 1).astype(np.float32)
+
+
+class UnlabelledPhotos:
+    """Random crops of real photos (no alpha) for SSRN, each with a new background crop.
+
+    ``segment(image) -> (H,W)`` gives the soft segmentation (e.g. the person segmenter); without it a centred
+    ellipse prior is used. Samples: ``image``, ``new_bg`` (3), ``soft_seg`` (1), ``motion`` (4).
+    """
+
+    def __init__(self, folder: Path, backgrounds: Sequence[Path] | Path, *, crop: int = 320, seed: int = 0,
+                 segment=None) -> None:
+        self.paths = imageio.list_images(folder)
+        if not self.paths:
+            raise DatasetError(f"No photos in '{folder}'.")
+        self.backgrounds = CompositionDataset(None, backgrounds, crop=crop, synthetic_fraction=1.0, seed=seed)
+        self.crop, self.seed, self.segment = crop, seed, segment
+        self._cache: dict[int, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return 100_000
+
+    def _photo(self, i: int) -> np.ndarray:
+        if i not in self._cache:
+            rgb = imageio.load_image(self.paths[i]).rgb
+            s = 2 * self.crop / min(rgb.shape[:2])  # keep the subject large in the crop
+            rgb = cv2.resize(rgb, (max(self.crop, round(rgb.shape[1] * s)), max(self.crop, round(rgb.shape[0] * s))),
+                             interpolation=cv2.INTER_AREA)
+            self._cache[i] = _to_uint8(rgb)
+        return self._cache[i].astype(np.float32) / 255
+
+    def sample(self, index: int) -> dict[str, np.ndarray]:
+        rng = np.random.default_rng([self.seed, index, 7])
+        photo = self._photo(int(rng.integers(0, len(self.paths))))
+        h, w = photo.shape[:2]
+        size = int(min(h, w) * rng.uniform(0.7, 1.0))
+        y0, x0 = int(rng.integers(0, h - size + 1)), int(rng.integers(0, w - size + 1))
+        image = cv2.resize(photo[y0:y0 + size, x0:x0 + size], (self.crop, self.crop), interpolation=cv2.INTER_AREA)
+        if rng.random() < 0.5:
+            image = np.ascontiguousarray(image[:, ::-1])
+        seg = self.segment(image) if self.segment is not None else centre_prior(self.crop, self.crop)
+        bg_ds = self.backgrounds
+        new_bg = bg_ds._crop_background(bg_ds._background(int(rng.integers(0, len(bg_ds.backgrounds)))), rng)
+        gray = grayscale(image)
+        return {"image": image, "new_bg": np.ascontiguousarray(new_bg), "soft_seg": seg,
+                "motion": np.stack([gray] * 4, -1)}
+
+    def __getitem__(self, index: int) -> dict:
+        return to_tensors(self.sample(index))

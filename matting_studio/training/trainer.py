@@ -1,0 +1,309 @@
+"""The training loop as an event stream: ``Trainer(config).events()`` yields :class:`TrainEvent`s.
+
+Pause / resume / stop are thread-safe and act between steps. Batches are a pure function of
+``(seed, step, rank)``, so a run resumed from ``last.pt`` continues exactly as if uninterrupted. Under
+``torchrun`` (``WORLD_SIZE`` > 1) the same loop runs with DistributedDataParallel; rank 0 writes files.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator, Optional, Sequence
+
+import numpy as np
+
+from matting_studio.core.errors import DatasetError, MattingError
+from matting_studio.training import checkpoints, curves
+from matting_studio.training.datasets import CompositionDataset, UnlabelledPhotos, collate, pair_foregrounds
+
+
+@dataclass
+class TrainConfig:
+    model: str  # "dlmng" | "ssrn"
+    data_dir: Optional[Path]
+    backgrounds_dir: Sequence[Path] | Path
+    out_dir: Path
+    steps: int
+    unlabelled_dir: Optional[Path] = None
+    teacher: Optional[Path] = None
+    size: str = "lite"
+    batch_size: int = 4
+    crop: int = 320
+    lr: float = 1e-3
+    val_every: int = 100
+    checkpoint_every: int = 100
+    resume: bool = False
+    device: str = "auto"
+    seed: int = 0
+    val_stems: Optional[list[str]] = None
+    val_fraction: float = 0.2
+    synthetic_fraction: float = 0.0
+    keep_checkpoints: int = 3
+    val_samples: int = 8
+    trimap_fraction: float = 0.5  # share of DLMN-G batches trained with trimap guidance (rest: auto mode)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        for k, v in d.items():
+            if isinstance(v, Path):
+                d[k] = str(v)
+            elif isinstance(v, (list, tuple)) and v and isinstance(v[0], Path):
+                d[k] = [str(p) for p in v]
+        return d
+
+
+@dataclass
+class TrainEvent:
+    kind: str  # "step" | "validation" | "checkpoint" | "done" | "stopped"
+    step: int
+    total_steps: int
+    losses: dict = field(default_factory=dict)
+    lr: float = 0.0
+    images_per_s: float = 0.0
+    eta_s: float = 0.0
+    metrics: dict = field(default_factory=dict)
+    path: Optional[Path] = None
+
+
+def _world() -> tuple[int, int]:
+    return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
+
+
+class Trainer:
+    """Trains DLMN-G (supervised) or SSRN (adversarial, DLMN-G teacher). See the module docstring."""
+
+    def __init__(self, config: TrainConfig) -> None:
+        if config.model not in ("dlmng", "ssrn"):
+            raise MattingError(f"Unknown model '{config.model}'; train dlmng or ssrn.")
+        if config.steps < 1 or config.batch_size < 1:
+            raise MattingError("Steps and batch size must be at least 1.")
+        self.config = config
+        self.out_dir = Path(config.out_dir)
+        self._pause = threading.Event()
+        self._stop = threading.Event()
+        self.rank, self.world = _world()
+
+    # -- control (thread-safe) -------------------------------------------------------------------------
+
+    def pause(self) -> None:
+        self._pause.set()
+
+    def resume(self) -> None:
+        self._pause.clear()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._pause.clear()
+
+    # -- setup -----------------------------------------------------------------------------------------
+
+    def _setup(self) -> None:
+        import torch
+
+        from matting_studio.engine.device import choose_device
+        from matting_studio.engine.models import build_discriminator, build_dlmng, build_ssrn
+
+        c = self.config
+        if self.world > 1:
+            import torch.distributed as dist
+
+            if not dist.is_initialized():
+                dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+            self.device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}") if torch.cuda.is_available() \
+                else torch.device("cpu")
+        else:
+            self.device = choose_device(c.device)
+        torch.manual_seed(c.seed)
+        cache = self.out_dir / "cache"
+        if c.model == "dlmng":
+            self.model = build_dlmng(config=c.size).to(self.device)
+            stems_all = [s for s, *_ in pair_foregrounds(c.data_dir)] if c.data_dir else []
+            val = list(c.val_stems) if c.val_stems else stems_all[: max(1, round(len(stems_all) * c.val_fraction))] \
+                if len(stems_all) > 1 else []
+            train = [s for s in stems_all if s not in val]
+            if c.data_dir and not train:
+                raise DatasetError("Every image is held out for validation; leave some for training.")
+            self.train_data = CompositionDataset(c.data_dir if train else None, c.backgrounds_dir, crop=c.crop,
+                                                 stems=train or None, synthetic_fraction=c.synthetic_fraction,
+                                                 seed=c.seed, cache_dir=cache)
+            self.val_data = CompositionDataset(c.data_dir, c.backgrounds_dir, crop=c.crop, stems=val, seed=c.seed + 99,
+                                               cache_dir=cache, augment=False) if val else \
+                CompositionDataset(None, c.backgrounds_dir, crop=c.crop, synthetic_fraction=1.0, seed=c.seed + 99,
+                                   augment=False)
+            params = list(self.model.parameters())
+            self.discriminator = None
+        else:
+            if c.teacher is None or c.unlabelled_dir is None:
+                raise MattingError("SSRN training needs --teacher (DLMN-G weights) and --unlabelled (photos).")
+            from matting_studio.engine.learned import model_size, read_checkpoint
+
+            ckpt = read_checkpoint(Path(c.teacher))
+            self.teacher = build_dlmng(config=model_size(ckpt), weights=ckpt).to(self.device).eval()
+            for p in self.teacher.parameters():
+                p.requires_grad_(False)
+            self.model = build_ssrn(config=c.size).to(self.device)
+            self.discriminator = build_discriminator(config=c.size).to(self.device)
+            self.train_data = UnlabelledPhotos(c.unlabelled_dir, c.backgrounds_dir, crop=c.crop, seed=c.seed,
+                                               segment=_person_segment_or_none())
+            self.val_data = None
+            params = list(self.model.parameters())
+        if self.world > 1:
+            from torch.nn.parallel import DistributedDataParallel as DDP
+
+            self.model = DDP(self.model)  # broadcasts rank 0's initial weights
+            if self.discriminator is not None:
+                self.discriminator = DDP(self.discriminator)
+        self.optimizer = torch.optim.AdamW(self.model.parameters() if self.world > 1 else params, lr=c.lr,
+                                           weight_decay=1e-4)
+        warmup = max(1, min(100, c.steps // 20))
+        schedule = lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(1.0, s / c.steps)))
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, schedule)
+        self.opt_d = torch.optim.AdamW(self.discriminator.parameters(), lr=c.lr, betas=(0.5, 0.999)) \
+            if self.discriminator is not None else None
+        self.start_step = 0
+        if c.resume and (self.out_dir / "last.pt").is_file():
+            self._restore(checkpoints.load_checkpoint(self.out_dir / "last.pt"))
+
+    def _bare(self, module):
+        return module.module if hasattr(module, "module") else module
+
+    def _restore(self, ckpt: dict) -> None:
+        self._bare(self.model).load_state_dict(ckpt["model"])
+        self.optimizer.load_state_dict(ckpt["optimizer"])
+        self.scheduler.load_state_dict(ckpt["scheduler"])
+        if self.discriminator is not None and ckpt.get("discriminator"):
+            self._bare(self.discriminator).load_state_dict(ckpt["discriminator"])
+            self.opt_d.load_state_dict(ckpt["opt_d"])
+        checkpoints.restore_rng(ckpt["rng"])
+        self.start_step = int(ckpt["step"])
+
+    def _payload(self, step: int) -> dict:
+        return {
+            "model": self._bare(self.model).state_dict(), "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(), "step": step, "config": self.config.to_dict(),
+            "size": self.config.size, "kind": self.config.model, "rng": checkpoints.rng_state(),
+            "discriminator": self._bare(self.discriminator).state_dict() if self.discriminator is not None else None,
+            "opt_d": self.opt_d.state_dict() if self.opt_d is not None else None,
+        }
+
+    # -- data ------------------------------------------------------------------------------------------
+
+    def _batch(self, step: int) -> dict:
+        c = self.config
+        base = (step * self.world + self.rank) * c.batch_size
+        batch = collate([self.train_data[base + j] for j in range(c.batch_size)])
+        return {k: v.to(self.device) for k, v in batch.items()}
+
+    def _use_trimap(self, step: int) -> bool:
+        return np.random.default_rng([self.config.seed, step, 3]).random() < self.config.trimap_fraction
+
+    # -- validation ------------------------------------------------------------------------------------
+
+    def validate(self) -> dict:
+        """Mean loss, SAD (/1000, per crop) and MSE over the unknown region of fixed validation crops."""
+        import torch
+
+        from matting_studio.core.metrics import mse, sad
+        from matting_studio.training.losses import dlmng_loss
+
+        if self.val_data is None:
+            return {}
+        model = self._bare(self.model)
+        model.eval()
+        sads, mses, loss = [], [], []
+        with torch.no_grad():
+            for i in range(self.config.val_samples):
+                b = {k: v[None].to(self.device) for k, v in self.val_data[i].items()}
+                out = model(b["image"], b["soft_seg"], b["motion"], b["trimap"])
+                loss.append(float(dlmng_loss(out, b)["total"]))
+                pred = out["alpha"][0, 0].cpu().numpy().clip(0, 1)
+                gt, tri = b["alpha"][0, 0].cpu().numpy(), b["trimap"][0, 0].cpu().numpy()
+                sads.append(sad(pred, gt, tri))
+                mses.append(mse(pred, gt, tri))
+        return {"loss": float(np.mean(loss)), "SAD": float(np.mean(sads)), "MSE": float(np.mean(mses))}
+
+    # -- loop ------------------------------------------------------------------------------------------
+
+    def events(self) -> Iterator[TrainEvent]:
+        import torch
+
+        from matting_studio.training.steps import dlmng_step, ssrn_step
+
+        self._setup()
+        c = self.config
+        writer = self.rank == 0
+        if writer:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            curves.truncate_after(self.out_dir, self.start_step)
+        step = self.start_step
+        t_start, done_here = time.perf_counter(), 0
+        while step < c.steps:
+            while self._pause.is_set() and not self._stop.is_set():
+                time.sleep(0.05)
+            if self._stop.is_set():
+                if writer:
+                    path = checkpoints.save_checkpoint(self.out_dir / "last.pt", self._payload(step))
+                    yield TrainEvent("checkpoint", step, c.steps, path=path)
+                yield TrainEvent("stopped", step, c.steps)
+                return
+            batch = self._batch(step)
+            if c.model == "dlmng":
+                terms = dlmng_step(self.model, self.optimizer, batch, use_trimap=self._use_trimap(step))
+            else:
+                terms = ssrn_step(self.model, self.discriminator, self.optimizer, self.opt_d, self.teacher, batch)
+            lr = self.optimizer.param_groups[0]["lr"]
+            self.scheduler.step()
+            step += 1
+            done_here += 1
+            elapsed = time.perf_counter() - t_start
+            ips = done_here * c.batch_size * self.world / max(elapsed, 1e-9)
+            eta = (c.steps - step) * elapsed / done_here
+            if writer:
+                curves.append_row(self.out_dir, {"step": step, "split": "train", "loss": terms["total"], "lr": lr})
+            yield TrainEvent("step", step, c.steps, losses=terms, lr=lr, images_per_s=ips, eta_s=eta)
+            if writer and self.val_data is not None and (step % c.val_every == 0 or step == c.steps):
+                metrics = self.validate()
+                curves.append_row(self.out_dir, {"step": step, "split": "val", **metrics})
+                curves.plot(self.out_dir)
+                yield TrainEvent("validation", step, c.steps, metrics=metrics)
+            if writer and (step % c.checkpoint_every == 0 or step == c.steps):
+                payload = self._payload(step)
+                checkpoints.save_checkpoint(self.out_dir / f"step_{step:07d}.pt", payload)
+                path = checkpoints.save_checkpoint(self.out_dir / "last.pt", payload)
+                checkpoints.prune(self.out_dir, c.keep_checkpoints)
+                yield TrainEvent("checkpoint", step, c.steps, path=path)
+        if writer:
+            curves.plot(self.out_dir)
+            final = checkpoints.save_checkpoint(self.out_dir / "model.pt", {
+                "model": self._bare(self.model).state_dict(), "size": c.size, "kind": c.model,
+                "config": c.to_dict(), "step": step})
+            yield TrainEvent("done", step, c.steps, path=final)
+        else:
+            yield TrainEvent("done", step, c.steps)
+
+
+def _person_segment_or_none():
+    """The person segmenter as ``segment(image) -> mask`` when its weights are installed, else None."""
+    from matting_studio.engine import weights
+
+    if not weights.is_available(weights.SELFIE.name):
+        return None
+    from matting_studio.engine.segmentation.person import PersonSegmenter
+
+    segmenter = PersonSegmenter(device="cpu")
+    return lambda image: segmenter.segment(image)
+
+
+def run_training(config: TrainConfig, *, on_event: Optional[Callable[[TrainEvent], None]] = None) -> TrainEvent:
+    """Run to the end (CLI / torchrun entry); returns the last event."""
+    last = None
+    for event in Trainer(config).events():
+        last = event
+        if on_event is not None:
+            on_event(event)
+    return last
