@@ -37,6 +37,7 @@ CONFIGS = {
     "paper": DLMNGConfig("paper", (64, 128, 256), 256, 64, 8, (128, 64, 32)),
 }
 STRIDE = 8
+PRIOR_EPS = 0.05  # the guidance enters as a soft prior (logit ±2.9), so the sigmoid is not saturated
 
 
 class _Decoder(nn.Module):
@@ -96,7 +97,7 @@ class DLMNG(nn.Module):
         z = self.residual(self.fuse(fused))
         skips = (e1, e2, img)
         base = soft_seg if trimap is None else torch.where(trimap == 0.5, soft_seg, trimap)
-        alpha = torch.sigmoid(logit(base) + self.alpha_dec(z, skips)[..., :h, :w])
+        alpha = torch.sigmoid(logit(base, PRIOR_EPS) + self.alpha_dec(z, skips)[..., :h, :w])
         fg = (image + self.fg_dec(z, skips)[..., :h, :w]).clamp(0, 1)
         return {"alpha": apply_known(alpha, trimap), "foreground": fg}
 

@@ -64,7 +64,7 @@ class SSRN(nn.Module):
         s2 = self.stage2(s1)
         s4 = self.stage4(self.stage3(s2))
         y = self.head(self.up1(self.up2(torch.cat([s4, s2], 1), s1), x))[..., :h, :w]
-        alpha = torch.sigmoid(logit(coarse_alpha) + y[:, :1])
+        alpha = torch.sigmoid(logit(coarse_alpha, 0.05) + y[:, :1])
         fg = (image + y[:, 1:]).clamp(0, 1)
         return {"alpha": alpha, "foreground": fg}
 

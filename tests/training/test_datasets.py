@@ -1,0 +1,105 @@
+"""Composition dataset, imperfect segmentation, synthetic foregrounds, unlabelled photos."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from matting_studio.core.errors import DatasetError
+from matting_studio.training import datasets
+from matting_studio.training.datasets import CompositionDataset, UnlabelledPhotos
+from matting_studio.training.imperfect_segmentation import imperfect_segmentation, random_trimap
+from matting_studio.training.synthetic import synthetic_foreground
+
+
+def test_samples_have_the_documented_shapes_ranges_and_composition(tiny_dataset):
+    data, bg = tiny_dataset
+    ds = CompositionDataset(data, bg, crop=32, seed=1)
+    channels = {"image": 3, "alpha": 1, "fg": 3, "bg": 3, "soft_seg": 1, "motion": 4, "trimap": 1, "unknown": 1}
+    for i in range(5):
+        s = ds[i]
+        assert {k: v.shape for k, v in s.items()} == {k: (c, 32, 32) for k, c in channels.items()}
+        assert all(v.dtype == torch.float32 and v.min() >= 0 and v.max() <= 1 for v in s.values())
+        recomposed = s["alpha"] * s["fg"] + (1 - s["alpha"]) * s["bg"]
+        assert torch.allclose(s["image"], recomposed, atol=1e-6)
+        assert set(torch.unique(s["trimap"]).tolist()) <= {0.0, 0.5, 1.0}
+        assert torch.equal(s["unknown"], (s["trimap"] == 0.5).float())
+
+
+def test_samples_are_a_pure_function_of_seed_and_index(tiny_dataset):
+    data, bg = tiny_dataset
+    a, b = CompositionDataset(data, bg, crop=32, seed=5), CompositionDataset(data, bg, crop=32, seed=5)
+    assert all(torch.equal(a[3][k], b[3][k]) for k in a[3])
+    assert not torch.equal(a[3]["image"], a[4]["image"])
+
+
+def test_foreground_estimated_once_and_cached(tiny_dataset, tmp_path, monkeypatch):
+    data, bg = tiny_dataset
+    for p in (data / "fg").iterdir():
+        p.unlink()
+    (data / "fg").rmdir()
+    calls = []
+    import matting_studio.classical as classical
+
+    real = classical.estimate_foreground
+    monkeypatch.setattr(classical, "estimate_foreground", lambda *a, **k: calls.append(1) or real(*a, **k))
+    cache = tmp_path / "cache"
+    ds = CompositionDataset(data, bg, crop=32, cache_dir=cache, seed=0)
+    for i in range(12):  # touches every foreground, several more than once
+        ds.sample(i)
+    assert len(calls) == 3 and len(list(cache.glob("fg_*.npy"))) == 3
+    again = CompositionDataset(data, bg, crop=32, cache_dir=cache, seed=0)
+    for i in range(12):
+        again.sample(i)
+    assert len(calls) == 3  # the new dataset read the cache instead of estimating again
+
+
+def test_imperfect_segmentation_differs_but_correlates():
+    yy, xx = np.mgrid[0:96, 0:96].astype(np.float32)
+    alpha = np.clip((30 - np.hypot(yy - 48, xx - 48)) / 3 + 0.5, 0, 1).astype(np.float32)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        seg = imperfect_segmentation(alpha, rng)
+        assert seg.shape == alpha.shape and 0 <= seg.min() and seg.max() <= 1
+        assert np.abs(seg - alpha).mean() > 1e-3
+        assert np.corrcoef(seg.ravel(), alpha.ravel())[0, 1] > 0.5
+    trimap = random_trimap(alpha, rng)
+    assert set(np.unique(trimap)) == {0.0, 0.5, 1.0}
+    assert np.all(trimap[(alpha > 0.01) & (alpha < 0.99)] == 0.5)
+
+
+def test_synthetic_foregrounds_are_deterministic_with_soft_pixels():
+    fg1, a1 = synthetic_foreground(64, seed=3)
+    fg2, a2 = synthetic_foreground(64, seed=3)
+    assert np.array_equal(a1, a2) and np.array_equal(fg1, fg2)
+    assert fg1.shape == (64, 64, 3) and a1.shape == (64, 64)
+    soft = [((a > 0.05) & (a < 0.95)).mean() for _, a in (synthetic_foreground(64, s) for s in range(6))]
+    assert max(soft) > 0.01
+    assert not np.array_equal(a1, synthetic_foreground(64, seed=4)[1])
+
+
+def test_synthetic_only_dataset(tiny_dataset):
+    _, bg = tiny_dataset
+    s = CompositionDataset(None, bg, crop=32, synthetic_fraction=1.0)[0]
+    assert torch.allclose(s["image"], s["alpha"] * s["fg"] + (1 - s["alpha"]) * s["bg"], atol=1e-6)
+
+
+def test_dataset_errors(tmp_path, tiny_dataset):
+    _, bg = tiny_dataset
+    with pytest.raises(DatasetError):
+        CompositionDataset(tmp_path, bg)
+    with pytest.raises(DatasetError):
+        CompositionDataset(None, bg)
+    with pytest.raises(DatasetError):
+        datasets.background_paths(tmp_path)
+
+
+def test_unlabelled_photos(tiny_dataset):
+    data, bg = tiny_dataset
+    ds = UnlabelledPhotos(data / "image", bg, crop=32)
+    s = ds[0]
+    assert s["image"].shape == (3, 32, 32) and s["new_bg"].shape == (3, 32, 32)
+    assert s["soft_seg"].shape == (1, 32, 32) and s["motion"].shape == (4, 32, 32)
+    seg_ds = UnlabelledPhotos(data / "image", bg, crop=32, segment=lambda im: np.full(im.shape[:2], 0.25, np.float32))
+    assert torch.all(seg_ds[1]["soft_seg"] == 0.25)

@@ -1,0 +1,140 @@
+"""The trainer: events, pause/stop, checkpoints, exact resume, curves, SSRN, and DDP on 2 CPU processes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+
+import pytest
+import torch
+
+from matting_studio.core.errors import MattingError
+from matting_studio.training.trainer import TrainConfig, Trainer, run_training
+
+
+def config(tiny_dataset, out, **kw):
+    data, bg = tiny_dataset
+    base = dict(model="dlmng", data_dir=data, backgrounds_dir=bg, out_dir=out, steps=6, batch_size=2, crop=32,
+                lr=2e-3, val_every=3, checkpoint_every=3, device="cpu", val_samples=2, val_stems=["s2"])
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def weights_of(path):
+    return torch.load(path, map_location="cpu", weights_only=False)["model"]
+
+
+def test_events_checkpoints_and_curves(tiny_dataset, tmp_path):
+    events = list(Trainer(config(tiny_dataset, tmp_path / "run")).events())
+    kinds = [e.kind for e in events]
+    assert kinds.count("step") == 6 and kinds.count("validation") == 2 and kinds[-1] == "done"
+    steps = [e for e in events if e.kind == "step"]
+    assert all(e.losses["total"] > 0 and e.images_per_s > 0 and e.lr > 0 for e in steps)
+    assert steps[-1].eta_s == 0
+    val = [e for e in events if e.kind == "validation"][-1]
+    assert set(val.metrics) == {"loss", "SAD", "MSE"}
+    run = tmp_path / "run"
+    assert (run / "last.pt").is_file() and (run / "model.pt").is_file() and (run / "curves.png").stat().st_size > 0
+    lines = (run / "curves.csv").read_text().splitlines()
+    assert lines[0].startswith("step,split") and sum(",val," in l for l in lines) == 2
+    assert not list(run.glob(".*.tmp"))
+    ckpt = torch.load(run / "last.pt", map_location="cpu", weights_only=False)
+    assert {"model", "optimizer", "scheduler", "step", "rng", "config"} <= set(ckpt) and ckpt["step"] == 6
+    assert not any(k.startswith("module.") for k in ckpt["model"])
+
+
+def test_resume_equals_uninterrupted_training(tiny_dataset, tmp_path):
+    straight = tmp_path / "straight"
+    run_training(config(tiny_dataset, straight, checkpoint_every=100))
+    split = tmp_path / "split"
+    trainer = Trainer(config(tiny_dataset, split))
+    for event in trainer.events():
+        if event.kind == "checkpoint" and event.step == 3:
+            break  # simulated crash right after the step-3 checkpoint
+    run_training(config(tiny_dataset, split, resume=True))
+    a, b = weights_of(straight / "last.pt"), weights_of(split / "last.pt")
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_pause_and_stop_act_between_steps(tiny_dataset, tmp_path):
+    trainer = Trainer(config(tiny_dataset, tmp_path / "run", steps=50))
+    seen = []
+    for event in trainer.events():
+        seen.append(event)
+        if event.kind == "step" and event.step == 2:
+            trainer.pause()
+            threading.Timer(0.2, trainer.stop).start()
+    assert seen[-1].kind == "stopped" and seen[-1].step == 2
+    assert torch.load(tmp_path / "run" / "last.pt", weights_only=False)["step"] == 2
+
+
+def test_loss_falls_over_a_short_run(tiny_dataset, tmp_path):
+    events = list(Trainer(config(tiny_dataset, tmp_path / "run", steps=40, lr=3e-3, val_every=100,
+                                 checkpoint_every=100, trimap_fraction=1.0)).events())
+    losses = [e.losses["total"] for e in events if e.kind == "step"]
+    assert sum(losses[-8:]) / 8 < 0.9 * sum(losses[:8]) / 8
+
+
+def test_ssrn_adversarial_training_with_teacher(tiny_dataset, tmp_path):
+    run_training(config(tiny_dataset, tmp_path / "teacher", steps=2))
+    data, bg = tiny_dataset
+    events = list(Trainer(config(tiny_dataset, tmp_path / "ssrn", model="ssrn", steps=3,
+                                 unlabelled_dir=data / "image", teacher=tmp_path / "teacher" / "model.pt")).events())
+    step = [e for e in events if e.kind == "step"][-1]
+    assert {"alpha", "composition", "gan", "d_total"} <= set(step.losses)
+    ckpt = torch.load(tmp_path / "ssrn" / "last.pt", weights_only=False)
+    assert ckpt["discriminator"] is not None and ckpt["kind"] == "ssrn"
+
+
+def test_bad_configs(tiny_dataset, tmp_path):
+    with pytest.raises(MattingError):
+        Trainer(config(tiny_dataset, tmp_path, model="gan"))
+    with pytest.raises(MattingError):
+        list(Trainer(config(tiny_dataset, tmp_path, model="ssrn")).events())  # no teacher / photos
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_ddp_two_cpu_processes_end_with_identical_weights(tiny_dataset, tmp_path):
+    data, bg = tiny_dataset
+    cfg = {"model": "dlmng", "data_dir": str(data), "backgrounds_dir": str(bg), "out_dir": str(tmp_path / "ddp"),
+           "steps": 3, "batch_size": 2, "crop": 32, "val_every": 100, "checkpoint_every": 100, "device": "cpu",
+           "val_stems": ["s2"]}
+    (tmp_path / "cfg.json").write_text(json.dumps(cfg))
+    script = tmp_path / "rank.py"
+    script.write_text(
+        "import hashlib, os, sys, torch\n"
+        "from matting_studio.training.distributed import config_from_json\n"
+        "from matting_studio.training.trainer import Trainer\n"
+        "t = Trainer(config_from_json(sys.argv[1]))\n"
+        "for e in t.events(): pass\n"
+        "sd = dict(t._bare(t.model).named_parameters())\n"
+        "h = hashlib.sha256(b''.join(sd[k].detach().cpu().numpy().tobytes() for k in sorted(sd))).hexdigest()\n"
+        "open(os.path.join(sys.argv[2], 'rank%s.txt' % os.environ['RANK']), 'w').write(h)\n"
+        "import torch.distributed as dist; dist.destroy_process_group()\n"
+    )
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_addr=127.0.0.1",
+           f"--master_port={_free_port()}", str(script), str(tmp_path / "cfg.json"), str(tmp_path)]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    h0, h1 = (tmp_path / "rank0.txt").read_text(), (tmp_path / "rank1.txt").read_text()
+    assert h0 == h1
+    # and training changed the weights (the ranks did not merely agree on the initial state)
+    init = Trainer(config(tiny_dataset, tmp_path / "init"))
+    init._setup()
+    sd = dict(init.model.named_parameters())  # parameters: BatchNorm running stats are per rank
+    h_init = hashlib.sha256(b"".join(sd[k].detach().numpy().tobytes() for k in sorted(sd))).hexdigest()
+    assert h0 != h_init
+    assert (tmp_path / "ddp" / "model.pt").is_file()
