@@ -65,6 +65,10 @@ class LearnedMatting:
             return Path(given)
         from matting_studio.engine import weights
 
+        if bundled not in weights.REGISTRY:
+            kind = "SSRN" if bundled.startswith("ssrn") else "DLMN-G"
+            raise WeightsError(f"No trained {kind} weights are installed; pass a weights file "
+                               f"(--weights / --ssrn-weights) or choose a classical method.")
         return weights.ensure_weights(bundled, allow_fetch=False)
 
     def _load(self, refine: bool) -> None:
