@@ -1,0 +1,35 @@
+"""Start the GUI: ``run(paths)`` (called by ``matting-studio`` with no sub-command)."""
+
+from __future__ import annotations
+
+import sys
+from importlib import resources
+from pathlib import Path
+
+
+def sample_image() -> Path | None:
+    """The public-domain sample shipped in ``resources/samples`` (None if absent)."""
+    here = Path(__file__).resolve().parents[2] / "resources" / "samples" / "nasa_astronaut_sample.png"
+    if here.is_file():
+        return here
+    try:
+        candidate = resources.files("matting_studio").joinpath("resources/samples/nasa_astronaut_sample.png")
+        return Path(str(candidate)) if candidate.is_file() else None
+    except (ModuleNotFoundError, FileNotFoundError):
+        return None
+
+
+def run(paths: list[str]) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from matting_studio.app.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Matting Studio")
+    app.setOrganizationName("MattingStudio")
+    window = MainWindow()
+    window.show()
+    targets = [Path(p) for p in paths] or ([sample_image()] if sample_image() else [])
+    if targets:
+        window.add_paths(targets)
+    return app.exec()

@@ -1,0 +1,369 @@
+"""The main window: filmstrip with drag-and-drop, the Matting / Compositor / Training tabs, menus, status bar,
+settings. Business logic lives in the headless layers; long work runs in workers."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Optional
+
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QIcon, QImageReader, QKeySequence, QPixmap
+from PySide6.QtWidgets import (
+    QFileDialog, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QProgressDialog, QSplitter,
+    QTabWidget,
+)
+
+from matting_studio.app.compositor import CompositorPanel
+from matting_studio.app.export import KINDS, batch_export, export_array, free_name
+from matting_studio.app.matting_view import METHOD_TITLES, STAGE_PANES, MattingView
+from matting_studio.app.training_tab import TrainingTab
+from matting_studio.app.workers import Worker, start
+from matting_studio.core import imageio
+
+log = logging.getLogger(__name__)
+IMAGE_FILTER = "Images (" + " ".join(f"*{s}" for s in imageio.IMAGE_SUFFIXES) + ")"
+MAX_RECENT = 10
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, *, settings: Optional[QSettings] = None, pipeline=None) -> None:
+        super().__init__()
+        from matting_studio.engine.pipeline import Pipeline, available_methods
+
+        self.setWindowTitle("Matting Studio")
+        self.settings = settings or QSettings("MattingStudio", "Matting Studio")
+        self.pipeline = pipeline or Pipeline(fast=True)
+        methods = [m for m in available_methods()]
+        self.setAcceptDrops(True)
+        self.current: Optional[Path] = None
+        self.filmstrip = QListWidget()
+        self.filmstrip.setViewMode(QListWidget.ViewMode.IconMode)
+        self.filmstrip.setIconSize(QSize(96, 72))
+        self.filmstrip.setFlow(QListWidget.Flow.TopToBottom)
+        self.filmstrip.setMaximumWidth(150)
+        self.filmstrip.setMinimumWidth(110)
+        self.filmstrip.currentItemChanged.connect(lambda item, _: item and self.open_image(Path(item.data(Qt.ItemDataRole.UserRole))))
+        self.matting = MattingView(self.pipeline, methods, self)
+        self.compositor = CompositorPanel(self)
+        self.training = TrainingTab(self)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.matting, "Matting")
+        self.tabs.addTab(self.compositor, "Compositor")
+        self.tabs.addTab(self.training, "Training")
+        splitter = QSplitter()
+        splitter.addWidget(self.filmstrip)
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([130, 1270])
+        self.setCentralWidget(splitter)
+        self.device_label, self.timing_label = QLabel(""), QLabel("")
+        self.statusBar().addPermanentWidget(self.timing_label)
+        self.statusBar().addPermanentWidget(self.device_label)
+        self.matting.status.connect(self._status)
+        self.matting.error.connect(self.show_error)
+        self.matting.result_ready.connect(self._result_ready)
+        self.compositor.error.connect(self.show_error)
+        self.training.error.connect(self.show_error)
+        self.training.checkpoint_chosen.connect(self.use_checkpoint)
+        self._build_menus()
+        saved = self.settings.value("panes")
+        if saved:
+            self.set_panes(set(str(saved).split(",")))
+        geometry = self.settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 900)
+        QTimer.singleShot(0, self._describe_engine)
+
+    # -- menus -----------------------------------------------------------------------------------------
+
+    def _action(self, menu, text, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        file = self.menuBar().addMenu("&File")
+        self._action(file, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
+        self._action(file, "Open &folder…", self.open_folder_dialog, "Ctrl+Shift+O")
+        self.recent_menu = file.addMenu("Recent files")
+        self._action(file, "Load ground-truth alpha…", self.load_gt_dialog)
+        self._action(file, "Load trimap…", self.load_trimap_dialog)
+        file.addSeparator()
+        export = file.addMenu("&Export")
+        for kind in KINDS:
+            for bits in (8, 16):
+                self._action(export, f"{kind.capitalize()} ({bits}-bit)…", lambda _=False, k=kind, b=bits: self.export_dialog(k, b),
+                             "Ctrl+E" if (kind, bits) == ("cutout", 8) else None)
+        self._action(file, "&Batch export filmstrip…", self.batch_export_dialog, "Ctrl+Shift+E")
+        file.addSeparator()
+        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        edit = self.menuBar().addMenu("&Edit")
+        undo = self.matting.editor.stack.createUndoAction(self, "Undo stroke")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.matting.editor.stack.createRedoAction(self, "Redo stroke")
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        edit.addAction(undo)
+        edit.addAction(redo)
+        self._action(edit, "Toggle trimap brush", lambda: self.matting.brush_on.toggle(), "B")
+        view = self.menuBar().addMenu("&View")
+        self._action(view, "Fit", self.matting.view.fit, "F")
+        self._action(view, "1:1", self.matting.view.one_to_one, "1")
+        self._action(view, "Run methods", self.matting.run_methods, "Ctrl+R")
+        panes = view.addMenu("Panes")
+        self.pane_actions = {}
+        for key in self.matting.panes:
+            title = dict(STAGE_PANES).get(key) or METHOD_TITLES.get(key, key)
+            action = QAction(title, self, checkable=True)
+            action.setChecked(key in self.matting.visible)
+            action.toggled.connect(self._pane_toggled)
+            panes.addAction(action)
+            self.pane_actions[key] = action
+        self._refresh_recent()
+
+    def set_panes(self, keys: set[str]) -> None:
+        for key, action in self.pane_actions.items():
+            action.blockSignals(True)
+            action.setChecked(key in keys)
+            action.blockSignals(False)
+        self.matting.set_visible_panes(keys)
+
+    def _pane_toggled(self) -> None:
+        keys = {k for k, a in self.pane_actions.items() if a.isChecked()}
+        self.matting.set_visible_panes(keys)
+        self.settings.setValue("panes", ",".join(sorted(keys)))
+
+    # -- status ----------------------------------------------------------------------------------------
+
+    def _describe_engine(self) -> None:
+        try:
+            from matting_studio.engine.device import choose_device, describe_device
+
+            device = describe_device(choose_device(self.pipeline.device))
+        except Exception as exc:  # noqa: BLE001
+            device = f"device unavailable ({exc})"
+        self.device_label.setText(f"{device} · segmenter: {self.pipeline.segmenter_name} · method: "
+                                  f"{METHOD_TITLES.get(self.pipeline.method, self.pipeline.method)}")
+
+    def _status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    def _result_ready(self, method: str) -> None:
+        times = ", ".join(f"{METHOD_TITLES.get(m, m)} {r[2]:.2f}s" for m, r in self.matting.results.items())
+        self.timing_label.setText(times)
+        if method == self.matting.main_method:
+            alpha, fg = self.matting.main_result()
+            self.compositor.set_subject(self.matting.image, alpha, fg)
+
+    def show_error(self, message: str) -> None:
+        """Errors go to the status bar and a non-blocking message box; the window stays usable."""
+        log.warning(message)
+        self.statusBar().showMessage(message, 15000)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Matting Studio", message, parent=self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.last_error = message
+
+    # -- opening ---------------------------------------------------------------------------------------
+
+    def add_paths(self, paths: list[Path]) -> int:
+        """Add image files (folders expanded) to the filmstrip; opens the first new one. Returns the count."""
+        files: list[Path] = []
+        for path in map(Path, paths):
+            if path.is_dir():
+                files.extend(imageio.list_images(path))
+            elif path.is_file():
+                files.append(path)
+            else:
+                self.show_error(f"'{path}' does not exist.")
+        first = None
+        for path in files:
+            item = QListWidgetItem(path.name)
+            item.setData(Qt.ItemDataRole.UserRole, str(path))
+            item.setToolTip(str(path))
+            reader = QImageReader(str(path))
+            reader.setAutoTransform(True)
+            size = reader.size()
+            if size.isValid() and size.width() > 0:
+                reader.setScaledSize(size.scaled(QSize(96, 72), Qt.AspectRatioMode.KeepAspectRatio))
+            thumb = reader.read()
+            if not thumb.isNull():
+                item.setIcon(QIcon(QPixmap.fromImage(thumb)))
+            self.filmstrip.addItem(item)
+            first = first or item
+        if first is not None:
+            self.filmstrip.setCurrentItem(first)
+        return len(files)
+
+    def open_image(self, path: Path) -> bool:
+        try:
+            loaded = imageio.load_image(path)
+        except imageio.ImageReadError as exc:
+            self.show_error(str(exc))
+            return False
+        self.current = Path(path)
+        gt = trimap = None
+        if Path(path).parent.name == "image":  # dataset layout: ../alpha/NAME.png, ../trimap/NAME.png
+            for folder in ("alpha", "trimap"):
+                sibling = Path(path).parent.parent / folder / f"{Path(path).stem}.png"
+                if sibling.is_file():
+                    try:
+                        arr = imageio.load_gray(sibling)
+                        if arr.shape == loaded.rgb.shape[:2]:
+                            gt, trimap = (arr, trimap) if folder == "alpha" else (gt, arr)
+                    except imageio.ImageReadError:
+                        pass
+        if trimap is not None:
+            from matting_studio.core.trimap import validate_trimap
+
+            try:
+                trimap = validate_trimap(trimap, loaded.rgb.shape)
+            except Exception:  # noqa: BLE001 - fall back to automatic mode
+                trimap = None
+        self.matting.load(loaded.rgb, gt_alpha=gt, trimap=trimap)
+        note = " (the file's own alpha channel is ignored for matting)" if loaded.has_alpha else ""
+        self._status(f"Opened {Path(path).name}{note}" + (" with its trimap" if trimap is not None else ""))
+        self._remember(Path(path))
+        self.setWindowTitle(f"Matting Studio — {Path(path).name}")
+        return True
+
+    def open_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open images", "", IMAGE_FILTER)
+        if paths:
+            self.add_paths([Path(p) for p in paths])
+
+    def open_folder_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a folder of images")
+        if folder:
+            self.add_paths([Path(folder)])
+
+    def load_gt_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Ground-truth alpha", "", IMAGE_FILTER)
+        if path and self.matting.image is not None:
+            try:
+                gt = imageio.load_gray(path)
+                if gt.shape != self.matting.image.shape[:2]:
+                    raise imageio.ImageReadError("The ground-truth alpha must have the size of the image.")
+            except imageio.ImageReadError as exc:
+                self.show_error(str(exc))
+                return
+            self.matting.gt_alpha = gt
+            self.matting.run_methods()
+
+    def load_trimap_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Trimap", "", IMAGE_FILTER)
+        if path and self.matting.image is not None:
+            from matting_studio.core.trimap import validate_trimap
+
+            try:
+                trimap = validate_trimap(imageio.load_gray(path), self.matting.image.shape)
+            except Exception as exc:  # noqa: BLE001
+                self.show_error(str(exc))
+                return
+            self.matting.load(self.matting.image, self.matting.gt_alpha, trimap=trimap)
+
+    def _remember(self, path: Path) -> None:
+        recent = [p for p in (self.settings.value("recent") or []) if p != str(path)]
+        self.settings.setValue("recent", [str(path)] + recent[: MAX_RECENT - 1])
+        self._refresh_recent()
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = self.settings.value("recent") or []
+        for p in recent if isinstance(recent, list) else [recent]:
+            self._action(self.recent_menu, p, lambda _=False, q=p: self.add_paths([Path(q)]))
+
+    # -- drag and drop ---------------------------------------------------------------------------------
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.add_paths(paths)
+
+    # -- export ----------------------------------------------------------------------------------------
+
+    def export(self, kind: str, path: Path, bits: int = 8, overwrite: bool = False) -> Optional[Path]:
+        """Write the current result; refuses to overwrite unless told (the dialog asked the user)."""
+        result = self.matting.main_result()
+        if result is None:
+            self.show_error("Nothing to export yet: run a method first.")
+            return None
+        alpha, fg = result
+        comp = self.compositor.render() if kind == "composite" else None
+        try:
+            return imageio.save_png(path, export_array(kind, self.matting.image, alpha, fg, comp), bits=bits,
+                                    overwrite=overwrite, inputs=[self.current] if self.current else [])
+        except imageio.ImageWriteError as exc:
+            self.show_error(str(exc))
+            return None
+
+    def export_dialog(self, kind: str, bits: int) -> None:
+        if self.current is None:
+            self.show_error("Open an image first.")
+            return
+        suggestion = free_name(self.current.with_name(f"{self.current.stem}_{kind}.png"))
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {kind}", str(suggestion), "PNG (*.png)")
+        if path:  # the dialog has already asked before replacing an existing file
+            written = self.export(kind, Path(path), bits, overwrite=True)
+            if written:
+                self._status(f"Wrote {written}")
+
+    def batch_export_dialog(self) -> None:
+        paths = [Path(self.filmstrip.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(self.filmstrip.count())]
+        if not paths:
+            self.show_error("The filmstrip is empty.")
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Export cut-outs into")
+        if folder:
+            self.start_batch_export(paths, Path(folder))
+
+    def start_batch_export(self, paths: list[Path], folder: Path) -> Worker:
+        dialog = QProgressDialog("Exporting…", "Cancel", 0, 1000, self)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(0)
+        run = lambda image, cancel=None: self._matte_whole(image, cancel)  # noqa: E731
+        worker = Worker(batch_export, paths, folder, run)
+        worker.signals.progress.connect(lambda f, m: (dialog.setValue(int(f * 1000)), dialog.setLabelText(m)))
+        worker.signals.finished.connect(lambda written: (dialog.reset(), self._status(f"Exported {len(written)} file(s) to {folder}")))
+        worker.signals.error.connect(lambda msg: (dialog.reset(), self.show_error(msg)))
+        worker.signals.cancelled.connect(lambda: (dialog.reset(), self._status("Batch export cancelled")))
+        dialog.canceled.connect(worker.cancel)
+        self.batch_worker = start(worker, self.matting.pool)
+        return worker
+
+    def _matte_whole(self, image, cancel):
+        result = self.pipeline.run(image, cancel=cancel)
+        return result.alpha, result.foreground
+
+    # -- models ----------------------------------------------------------------------------------------
+
+    def use_checkpoint(self, path: str) -> None:
+        from matting_studio.engine.pipeline import Pipeline
+
+        self.pipeline = Pipeline(segmenter=self.pipeline.segmenter_name, method="dlmng", device=self.pipeline.device,
+                                 fast=self.pipeline.fast, weights=path)
+        self.matting.pipeline = self.pipeline
+        self.matting.main_method = "dlmng"
+        self._describe_engine()
+        self.tabs.setCurrentWidget(self.matting)
+        self._status(f"Using {path} (DLMN-G) in the matting view")
+        self.matting.run_methods()
+
+    # -- closing ---------------------------------------------------------------------------------------
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.matting.cancel_all()
+        self.training.shutdown()
+        self.matting.pool.waitForDone(5000)
+        super().closeEvent(event)

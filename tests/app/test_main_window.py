@@ -1,0 +1,164 @@
+"""The desktop application, driven with pytest-qt on the offscreen platform."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QWheelEvent
+
+from matting_studio.core import imageio
+
+
+def wait_for_method(qtbot, window, method, timeout=60000):
+    with qtbot.waitSignal(window.matting.result_ready, timeout=timeout,
+                          check_params_cb=lambda m: m == method):
+        pass
+
+
+def test_title_and_default_panes(window):
+    assert window.windowTitle().startswith("Matting Studio")
+    assert {"input", "trimap", "alpha", "cf", "knn", "rw"} <= set(window.matting.panes)
+
+
+def test_simulated_drop_opens_the_image(window, qtbot, composite_files):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(composite_files))])
+    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    assert window.filmstrip.count() == 1
+    assert window.matting.panes["input"].array is not None
+    # the dataset layout gives a ground truth and a trimap
+    assert window.matting.gt_alpha is not None and window.matting.trimap is not None
+
+
+def test_method_fills_its_pane_with_metrics(window, qtbot, composite_files, synthetic_composite):
+    with qtbot.waitSignal(window.matting.result_ready, timeout=60000, check_params_cb=lambda m: m == "cf"):
+        window.add_paths([composite_files])
+    alpha = window.matting.panes["cf"].array
+    assert alpha.shape == synthetic_composite["alpha"].shape
+    assert np.abs(alpha - synthetic_composite["alpha"]).mean() < 0.05
+    assert "SAD" in window.matting.panes["cf"].detail_label.text()
+    assert "s" in window.matting.panes["cf"].detail_label.text()
+
+
+def test_cancel_a_running_method(window, qtbot):
+    rng = np.random.default_rng(0)
+    image = rng.random((360, 480, 3)).astype(np.float32)  # noise: slow to solve
+    trimap = np.full((360, 480), 0.5, np.float32)
+    trimap[:20] = 0
+    trimap[-20:] = 1
+    window.matting.load(image, trimap=trimap)
+    window.matting._rerun.stop()
+    window.matting._start_method("knn")
+    worker = window.matting.workers["knn"]
+    with qtbot.waitSignal(worker.signals.cancelled, timeout=60000):
+        window.matting.cancel("knn")
+    assert "Cancelled" in window.matting.panes["knn"].canvas.message
+    assert window.matting.panes["knn"].array is None
+
+
+def test_brush_stroke_then_undo(window, qtbot, composite_files):
+    window.add_paths([composite_files])
+    before = window.matting.trimap.copy()
+    window.matting.brush_on.setChecked(True)
+    for button in window.matting.brush_group.buttons():
+        if button.text() == "FG":
+            button.setChecked(True)
+    brush = window.matting.panes["trimap"].canvas.brush
+    brush("press", QPointF(3, 3))
+    brush("move", QPointF(10, 4))
+    brush("release", QPointF(14, 5))
+    assert window.matting.trimap[4, 8] == 1.0 and before[4, 8] == 0.0
+    window.matting.editor.stack.undo()
+    assert np.array_equal(window.matting.trimap, before)
+    window.matting.editor.stack.redo()
+    assert window.matting.trimap[4, 8] == 1.0
+
+
+def test_compositor_export_writes_the_expected_pixels(window, qtbot, tmp_path, synthetic_composite):
+    from matting_studio.core.compositing import composite
+
+    s = synthetic_composite
+    window.matting.image = s["image"]
+    window.matting.results["cf"] = (s["alpha"], s["fg"], 0.1)
+    window.compositor.set_subject(s["image"], s["alpha"], s["fg"])
+    window.compositor.set_color((0.0, 0.0, 1.0))
+    out = window.export("composite", tmp_path / "comp.png", bits=16)
+    written = imageio.load_image(out)
+    expected = composite(s["fg"], s["alpha"], (0.0, 0.0, 1.0))
+    assert written.bit_depth == 16
+    assert np.abs(written.rgb - expected).max() < 1e-3
+    # exporting again to the same file without confirmation is refused and the file is kept
+    again = window.export("composite", out, bits=8)
+    assert again is None and window.errors and "exists" in window.errors[-1]
+    assert imageio.load_image(out).bit_depth == 16
+
+
+def test_corrupt_file_shows_an_error_and_the_window_still_works(window, qtbot, tmp_path, composite_files):
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    window.add_paths([bad])
+    assert window.errors and "broken.png" in window.errors[-1]
+    with qtbot.waitSignal(window.matting.result_ready, timeout=60000, check_params_cb=lambda m: m == "cf"):
+        window.add_paths([composite_files])
+    assert window.matting.panes["alpha"].array is not None
+
+
+def test_panes_share_zoom_and_pan(window, qtbot, composite_files):
+    window.add_paths([composite_files])
+    a, b = window.matting.panes["input"].canvas, window.matting.panes["trimap"].canvas
+    rect_before = b.image_rect()
+    wheel = QWheelEvent(QPointF(a.width() / 2, a.height() / 2), QPointF(), QPoint(), QPoint(0, 240),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    a.wheelEvent(wheel)
+    assert window.matting.view.scale is not None
+    assert b.image_rect().width() > rect_before.width() * 1.4
+    assert abs(a._scale_center()[0] - b._scale_center()[0]) < 1e-9
+    window.matting.view.fit()
+    assert b.image_rect() == rect_before
+
+
+def test_auto_mode_segments_then_mattes(window, qtbot):
+    yy, xx = np.mgrid[0:90, 0:120].astype(np.float32)
+    alpha = np.clip((30 - np.hypot(yy - 45, xx - 60)) / 3 + 0.5, 0, 1)
+    image = (alpha[..., None] * np.array([0.9, 0.2, 0.1]) + (1 - alpha[..., None]) * 0.85).astype(np.float32)
+    with qtbot.waitSignal(window.matting.result_ready, timeout=60000, check_params_cb=lambda m: m == "cf"):
+        window.matting.load(image)
+    assert window.matting.soft_mask is not None
+    assert set(np.unique(window.matting.trimap)) == {0.0, 0.5, 1.0}
+    # changing the dilation recomputes the trimap but not the segmentation
+    mask = window.matting.soft_mask
+    window.matting.dilate.setValue(window.matting.dilate.value() + 4)
+    assert window.matting.soft_mask is mask
+    assert (window.matting.trimap == 0.5).sum() > 0
+
+
+def test_training_tab_runs_steps_and_updates_the_curve(window, qtbot, tmp_path):
+    from matting_studio.core import imageio as io
+
+    rng = np.random.default_rng(0)
+    data, bg = tmp_path / "data", tmp_path / "bg"
+    yy, xx = np.mgrid[0:48, 0:48].astype(np.float32)
+    for i in range(2):
+        a = np.clip((14 - np.hypot(yy - 24, xx - 24 + i)) / 3 + 0.5, 0, 1).astype(np.float32)
+        io.save_png(data / "image" / f"f{i}.png", a[..., None] * np.array([0.9, 0.3, 0.2]) + (1 - a[..., None]) * 0.1)
+        io.save_png(data / "alpha" / f"f{i}.png", a)
+        io.save_png(data / "fg" / f"f{i}.png", np.broadcast_to(np.array([0.9, 0.3, 0.2], np.float32), (48, 48, 3)))
+    io.save_png(bg / "b.png", rng.random((60, 60, 3)).astype(np.float32))
+    tab = window.training
+    tab.data.setText(str(data))
+    tab.backgrounds.setText(str(bg))
+    tab.out.setText(str(tmp_path / "run"))
+    tab.steps.setValue(4)
+    tab.batch.setValue(2)
+    tab.crop.setValue(32)
+    tab.val_every.setValue(2)
+    tab.start()
+    assert tab.thread is not None
+    qtbot.waitUntil(lambda: not tab.thread.isRunning(), timeout=120000)
+    qtbot.waitUntil(lambda: "Finished" in tab.status.text(), timeout=10000)
+    assert len(tab.curves.train) == 4 and len(tab.curves.val) == 2
+    assert tab.last_checkpoint is not None and tab.last_checkpoint.is_file()
+    assert tab.use_button.isEnabled()
