@@ -8,7 +8,9 @@ import sys
 
 import pytest
 
-from conftest import REPO
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_import_linter_contracts_hold():
