@@ -11,7 +11,6 @@ import io
 import json
 import os
 import sys
-import tempfile
 import time
 from argparse import Namespace
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Optional
 import numpy as np
 
 from matting_studio.core import imageio
+from matting_studio.core.atomic import atomic_write_bytes
 from matting_studio.core.errors import DatasetError, ImageReadError, MattingError, OutputExistsError
 
 SUFFIX = "_cutout.png"
@@ -278,15 +278,7 @@ def _write_text(path: Path, text: str, force: bool) -> None:
     """Atomic text write (temp file + rename) that refuses to overwrite unless ``force``."""
     if path.exists() and not force:
         raise OutputExistsError(f"'{path}' already exists; use --force to overwrite it.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 # -- train --------------------------------------------------------------------------------------------

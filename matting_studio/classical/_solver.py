@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+from functools import partial
 from typing import Callable, Optional
 
 import numpy as np
@@ -189,3 +190,24 @@ def cg(A, b, *, x0=None, M=None, rtol=RTOL, maxiter=MAXITER, callback=None) -> n
 
 
 Solver = Callable[..., np.ndarray]
+
+
+def estimate_alpha(
+    method: str,
+    image: np.ndarray,
+    trimap: np.ndarray,
+    *,
+    fast: bool = False,
+    progress: Optional[ProgressFn] = None,
+    cancel: Optional[CancelToken] = None,
+) -> np.ndarray:
+    """Alpha ``(H, W)`` float32 in [0, 1] by ``method`` for ``image (H, W, 3)`` in [0, 1] and a trimap
+    {0, 0.5, 1}. ``fast`` solves only around the unknown band, downscaled when large (``fast_matting``).
+    Raises ``Cancelled`` promptly when ``cancel`` is set; ``progress(fraction, message)`` follows the solver."""
+    from matting_studio.classical.fast_matting import fast_alpha
+
+    image, trimap = check_inputs(image, trimap)
+    solve = partial(solve_alpha, method)
+    if fast:
+        return fast_alpha(solve, image, trimap, progress=progress, cancel=cancel)
+    return solve(image, trimap, progress=progress, cancel=cancel)

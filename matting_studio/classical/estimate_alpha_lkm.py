@@ -3,31 +3,15 @@ the matting Laplacian with a large window, applied as a matrix-free product."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Optional
 
 import numpy as np
 
-from matting_studio.classical._solver import check_inputs, solve_alpha
-from matting_studio.classical.fast_matting import fast_alpha
+from matting_studio.classical._solver import estimate_alpha
 from matting_studio.core.progress import CancelToken, ProgressFn
 
 
-def estimate_alpha_lkm(
-    image: np.ndarray,
-    trimap: np.ndarray,
-    *,
-    fast: bool = False,
-    progress: Optional[ProgressFn] = None,
-    cancel: Optional[CancelToken] = None,
-) -> np.ndarray:
-    """Alpha ``(H, W)`` float32 in [0, 1] for ``image (H, W, 3)`` in [0, 1] and a trimap {0, 0.5, 1}.
-
-    ``fast`` solves only around the unknown band, downscaled when large (see :mod:`fast_matting`).
-    Raises ``Cancelled`` promptly when ``cancel`` is set; ``progress(fraction, message)`` follows the solver.
-    """
-    image, trimap = check_inputs(image, trimap)
-    solve = partial(solve_alpha, "lkm")
-    if fast:
-        return fast_alpha(solve, image, trimap, progress=progress, cancel=cancel)
-    return solve(image, trimap, progress=progress, cancel=cancel)
+def estimate_alpha_lkm(image: np.ndarray, trimap: np.ndarray, *, fast: bool = False,
+                       progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None) -> np.ndarray:
+    """See :func:`matting_studio.classical._solver.estimate_alpha` (shapes, ``fast``, progress, cancel)."""
+    return estimate_alpha("lkm", image, trimap, fast=fast, progress=progress, cancel=cancel)

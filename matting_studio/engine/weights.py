@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
+from matting_studio.core.atomic import atomic_write_bytes
 from matting_studio.core.errors import WeightsError
 from matting_studio.core.progress import ProgressFn, report
 
@@ -83,7 +84,7 @@ def _fetch_mediapipe_selfie(dest: Path, progress: Optional[ProgressFn]) -> None:
                 data = wheel.read(MEDIAPIPE_MEMBER)
         except (zipfile.BadZipFile, KeyError) as exc:
             raise WeightsError(f"The mediapipe wheel does not contain the selfie model ({exc}).") from None
-        _atomic_write(dest, data)
+        atomic_write_bytes(dest, data)
 
 
 SELFIE = WeightSpec(
@@ -162,18 +163,6 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _atomic_write(dest: Path, data: bytes) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def verify(name: str) -> VerifyResult:

@@ -230,8 +230,6 @@ class Trainer:
     # -- loop ------------------------------------------------------------------------------------------
 
     def events(self) -> Iterator[TrainEvent]:
-        import torch
-
         from matting_studio.training.steps import dlmng_step, ssrn_step
 
         self._setup()

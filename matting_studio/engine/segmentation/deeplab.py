@@ -27,7 +27,6 @@ STD = np.array([0.229, 0.224, 0.225], np.float32)
 def build_deeplab(arch: str = "mobilenet_v3_large", *, weights: Optional[str | Path] = None, num_classes: int = 21):
     """A torchvision DeepLabV3. ``weights``: ``None`` (random, for tests), ``"default"`` (torchvision's
     download mechanism) or a path to a state dict."""
-    import torch
     from torchvision.models import segmentation as seg
 
     if arch not in ARCHS:
@@ -42,17 +41,13 @@ def build_deeplab(arch: str = "mobilenet_v3_large", *, weights: Optional[str | P
                                "weights file instead.") from None
     model = builder(weights=None, weights_backbone=None, num_classes=num_classes, aux_loss=False)
     if weights is not None:
-        path = Path(weights)
-        if not path.is_file():
-            raise WeightsError(f"DeepLabV3 weights file '{path}' does not exist.")
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as exc:
-            raise WeightsError(f"'{path}' is not a readable weights file ({type(exc).__name__}).") from None
+        from matting_studio.engine.models.loading import state_dict_of
+
+        state = state_dict_of(weights)
         state = {k: v for k, v in state.items() if not k.startswith("aux_classifier.")}
         missing, unexpected = model.load_state_dict(state, strict=False)
         if missing:
-            raise WeightsError(f"'{path}' does not fit DeepLabV3-{arch}: {len(missing)} missing keys.")
+            raise WeightsError(f"'{weights}' does not fit DeepLabV3-{arch}: {len(missing)} missing keys.")
     return model
 
 

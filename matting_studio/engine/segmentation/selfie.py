@@ -121,7 +121,6 @@ class SelfieSegmentation(nn.Module):
                 weight, bias = getattr(self, f"w{k}"), getattr(self, f"b{k}", None)
                 (sh, sw) = op.options["stride"]
                 y = F.conv_transpose2d(a, weight, bias, (sh, sw))
-                kh, kw = weight.shape[2], weight.shape[3]
                 if op.options["padding"] == "SAME":  # crop to in*stride, TFLite style
                     th, tw = a.shape[2] * sh, a.shape[3] * sw
                     top, left = (y.shape[2] - th) // 2, (y.shape[3] - tw) // 2
