@@ -346,7 +346,7 @@ def run_models(args: Namespace) -> int:
     failures = 0
     for name in names:
         if args.action == "fetch":
-            path = weights.fetch(name, progress=lambda f, m: None)
+            path = weights.fetch(name, progress=lambda f, m: print(f"  {f:4.0%} {m}", file=sys.stderr))
             print(f"{name}: {path}")
         else:
             result = weights.verify(name)
