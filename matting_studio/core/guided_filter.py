@@ -63,10 +63,10 @@ def guided_upsample(low: np.ndarray, guide: np.ndarray, *, radius: int | None = 
     low = np.asarray(low, dtype=np.float32)
     scale = max(h / low.shape[0], w / low.shape[1])
     if radius is None:
-        radius = max(2, int(round(scale * 2)))
+        radius = max(4, 2 * int(np.ceil(scale)))
     up = cv2.resize(low, (w, h), interpolation=cv2.INTER_LINEAR)
     # compute at a reduced size for speed when the target is large
-    sub = max(1, int(min(4, radius // 2)))
+    sub = 4 if radius >= 8 else 2 if radius >= 4 else 1  # powers of two keep the grids aligned
     if sub > 1:
         gs = cv2.resize(guide, (max(1, w // sub), max(1, h // sub)), interpolation=cv2.INTER_AREA)
         ps = cv2.resize(up, (gs.shape[1], gs.shape[0]), interpolation=cv2.INTER_AREA)

@@ -189,12 +189,12 @@ def fetch(name: str, *, force: bool = False, progress: Optional[ProgressFn] = No
         raise WeightsError(f"Model '{name}' cannot be fetched automatically; place it at '{path}'.")
     if spec.env_override and os.environ.get(spec.env_override):
         raise WeightsError(f"${spec.env_override} points to '{path}', which is missing or corrupt.")
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".download")
     try:
         spec.fetcher(tmp, progress)
         if sha256_of(tmp) != spec.sha256:
             raise WeightsError(f"The downloaded '{name}' does not match its sha256; it was discarded.")
-        path.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(tmp), path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -1,0 +1,148 @@
+"""Segmenters: the TFLite reader, our selfie port vs the TFLite interpreter, person masks, DeepLabV3 shapes,
+object mode."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from matting_studio.core.errors import MethodError, WeightsError
+from matting_studio.core.imageio import list_images, load_image
+from matting_studio.engine import weights
+from matting_studio.engine.segmentation import get_segmenter
+
+OPS = {"CONV_2D", "DEPTHWISE_CONV_2D", "ADD", "MUL", "RELU", "HARD_SWISH", "LOGISTIC", "AVERAGE_POOL_2D",
+       "RESIZE_BILINEAR", "DEQUANTIZE", "Convolution2DTransposeBias"}
+
+
+@pytest.fixture(scope="module")
+def selfie_path():
+    try:
+        return weights.ensure_weights(weights.SELFIE.name)
+    except WeightsError as exc:
+        pytest.skip(f"the selfie model cannot be obtained here: {exc}")
+
+
+@pytest.mark.network
+def test_reader_lists_the_known_operators(selfie_path):
+    from matting_studio.engine.segmentation.tflite_reader import read_tflite
+
+    graph = read_tflite(selfie_path)
+    assert {op.opcode for op in graph.operators} == OPS
+    assert graph.tensors[graph.inputs[0]].shape == (1, 256, 256, 3)
+    assert graph.tensors[graph.outputs[0]].shape == (1, 256, 256, 1)
+
+
+@pytest.mark.network
+def test_port_matches_the_tflite_interpreter(selfie_path, shared_data):
+    import torch
+
+    interpreter_mod = pytest.importorskip("ai_edge_litert.interpreter")
+    from matting_studio.engine.segmentation.selfie import SelfieSegmentation
+
+    ours = SelfieSegmentation.from_file(selfie_path).eval()
+    interpreter = interpreter_mod.Interpreter(model_path=str(selfie_path))
+    interpreter.allocate_tensors()
+    photos = list_images(shared_data / "portraits" / "image")[:3]
+    worst = 0.0
+    for path in photos:
+        x = cv2.resize(load_image(path).rgb, (256, 256), interpolation=cv2.INTER_AREA)
+        interpreter.set_tensor(interpreter.get_input_details()[0]["index"], x[None].astype(np.float32))
+        interpreter.invoke()
+        reference = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])[0, ..., 0]
+        with torch.inference_mode():
+            mine = ours(torch.from_numpy(x).permute(2, 0, 1)[None])[0, 0].numpy()
+        worst = max(worst, float(np.abs(mine - reference).max()))
+    assert worst < 1e-3, worst  # measured 4e-5
+
+
+@pytest.mark.network
+def test_person_mask_on_a_real_portrait(selfie_path, shared_data):
+    image = load_image(shared_data / "portraits" / "image" / "astronaut.png").rgb
+    mask = get_segmenter("person", device="cpu").segment(image)
+    assert mask.shape == image.shape[:2] and mask.dtype == np.float32
+    assert 0 <= mask.min() and mask.max() <= 1
+    assert mask[200:300, 200:300].mean() > 0.9  # face and suit
+    assert mask[:40, -60:].mean() < 0.2  # background top right
+
+
+def test_mask_upsampling_follows_image_edges():
+    from matting_studio.core.guided_filter import guided_upsample
+
+    image = np.full((600, 800, 3), 0.1, np.float32)
+    image[:, 403:] = 0.9  # an edge that falls inside a low-resolution pixel
+    low = cv2.resize((image[..., 0] > 0.5).astype(np.float32), (100, 75), interpolation=cv2.INTER_AREA)
+    sharp = guided_upsample(low, image, eps=1e-3)
+    blurry = cv2.resize(low, (800, 600), interpolation=cv2.INTER_LINEAR)
+    truth = (image[..., 0] > 0.5).astype(np.float32)
+    band = slice(380, 420)
+    assert np.abs(sharp - truth)[:, band].mean() < 0.7 * np.abs(blurry - truth)[:, band].mean()
+
+
+@pytest.mark.parametrize("size", [(97, 130), (64, 64)])
+def test_deeplab_shapes_with_random_weights(size):
+    import torch
+
+    from matting_studio.engine.segmentation.deeplab import DeepLabSegmenter, build_deeplab
+
+    model = build_deeplab("mobilenet_v3_large").eval()
+    with torch.no_grad():
+        out = model(torch.rand(1, 3, *size))["out"]
+    assert out.shape == (1, 21, *size)
+    seg = DeepLabSegmenter(device="cpu", allow_random=True, working_size=64)
+    mask = seg.segment(np.random.default_rng(0).random((*size, 3)).astype(np.float32))
+    assert mask.shape == size and 0 <= mask.min() and mask.max() <= 1
+
+
+def test_deeplab_without_weights_is_a_clear_error(tmp_path):
+    from matting_studio.engine.segmentation.deeplab import DeepLabSegmenter, build_deeplab
+
+    with pytest.raises(WeightsError, match="weights"):
+        DeepLabSegmenter(device="cpu")
+    with pytest.raises(WeightsError):
+        build_deeplab("vgg")
+    with pytest.raises(WeightsError):
+        build_deeplab(weights=tmp_path / "missing.pt")
+
+
+def test_pipeline_falls_back_from_deeplab_to_person(monkeypatch):
+    from matting_studio.engine.pipeline import Pipeline
+
+    pipe = Pipeline(segmenter="deeplabv3", method="cf")
+    calls = []
+
+    class Fake:
+        def segment(self, image, progress=None, cancel=None):
+            calls.append(1)
+            return np.ones(image.shape[:2], np.float32)
+
+    real = pipe._get_segmenter
+    monkeypatch.setattr(pipe, "_get_segmenter", lambda name: Fake() if name == "person" else real(name))
+    mask = pipe.segment(np.zeros((20, 20, 3), np.float32))
+    assert calls and mask.shape == (20, 20) and "person segmenter" in pipe.warnings[-1]
+
+
+def product_shot():
+    h, w = 240, 320
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    obj = ((np.abs(yy - 120) < 60) & (np.abs(xx - 160) < 80)).astype(np.float32)
+    background = np.stack([0.92 + 0.02 * np.sin(xx / 5), 0.9 + 0 * xx, 0.88 + 0.02 * np.cos(yy / 7)], -1)
+    colour = np.stack([0.15 + 0.1 * xx / w, 0.35 + 0 * xx, 0.7 + 0 * xx], -1)
+    return (obj[..., None] * colour + (1 - obj[..., None]) * background).astype(np.float32), obj
+
+
+def iou(mask, truth):
+    m = mask > 0.5
+    return (m & (truth > 0.5)).sum() / (m | (truth > 0.5)).sum()
+
+
+def test_object_mode_finds_a_product():
+    image, truth = product_shot()
+    assert iou(get_segmenter("object").segment(image), truth) > 0.9
+    assert iou(get_segmenter("object", rect=(60, 40, 200, 160)).segment(image), truth) > 0.9
+
+
+def test_unknown_segmenter():
+    with pytest.raises(MethodError):
+        get_segmenter("nope")
