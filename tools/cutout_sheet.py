@@ -35,7 +35,7 @@ def main() -> int:
         h = round(args.tile * 1.25)
         rgb = cv2.resize(image.rgb, (args.tile, h), interpolation=cv2.INTER_AREA)
         a = cv2.resize(alpha, (args.tile, h), interpolation=cv2.INTER_AREA)
-        tiles.append(Tile(composite(rgb, a, args.color), path.stem[:18]))
+        tiles.append(Tile(composite(rgb, a, args.color), path.stem[: max(8, args.tile // 13)]))
     if not tiles:
         print(f"no images in {args.folder}", file=sys.stderr)
         return 2

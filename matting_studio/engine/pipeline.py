@@ -168,9 +168,8 @@ class Pipeline:
         method = method or self.method
         trimap = trimap_ops.validate_trimap(trimap, image.shape)
         if method in LEARNED_METHODS:
-            if soft_mask is None:
-                soft_mask = np.where(trimap > 0.25, np.maximum(trimap, 0.5), 0.0).astype(np.float32)
-                soft_mask[trimap == 1.0] = 1.0
+            if soft_mask is None:  # a user / benchmark trimap is the only guidance (as DLMN-G was trained)
+                soft_mask = trimap
             return self._learned_models().predict(
                 image, soft_mask, trimap, refine=(method == "ssrn"), progress=progress, cancel=cancel
             )

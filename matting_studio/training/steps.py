@@ -5,10 +5,25 @@ from __future__ import annotations
 from matting_studio.training import losses
 
 
-def dlmng_step(model, optimizer, batch: dict, *, use_trimap: bool = True) -> dict:
-    """Supervised DLMN-G step on a composited batch (trimap guidance on when ``use_trimap``)."""
+GUIDANCE_MODES = ("auto", "trimap", "segmentation")
+
+
+def guidance(batch: dict, mode: str):
+    """(soft_seg, trimap) fed to DLMN-G for a guidance ``mode``:
+    ``auto`` — imperfect segmentation + trimap (the automatic pipeline); ``trimap`` — a user/benchmark trimap
+    alone (the pipeline then passes the trimap as the soft segmentation too); ``segmentation`` — no trimap."""
+    if mode == "auto":
+        return batch["soft_seg"], batch["trimap"]
+    if mode == "trimap":
+        return batch["trimap"], batch["trimap"]
+    return batch["soft_seg"], None
+
+
+def dlmng_step(model, optimizer, batch: dict, *, mode: str = "auto") -> dict:
+    """Supervised DLMN-G step on a composited batch with the guidance of ``mode`` (see :func:`guidance`)."""
     model.train()
-    out = model(batch["image"], batch["soft_seg"], batch["motion"], batch["trimap"] if use_trimap else None)
+    seg, trimap = guidance(batch, mode)
+    out = model(batch["image"], seg, batch["motion"], trimap)
     terms = losses.dlmng_loss(out, batch)
     optimizer.zero_grad(set_to_none=True)
     terms["total"].backward()

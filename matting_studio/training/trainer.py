@@ -45,7 +45,7 @@ class TrainConfig:
     synthetic_fraction: float = 0.0
     keep_checkpoints: int = 3
     val_samples: int = 8
-    trimap_fraction: float = 0.5  # share of DLMN-G batches trained with trimap guidance (rest: auto mode)
+    guidance_mix: tuple[float, float, float] = (0.4, 0.4, 0.2)  # DLMN-G batches: auto / trimap / segmentation
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -199,13 +199,17 @@ class Trainer:
         batch = collate([self.train_data[base + j] for j in range(c.batch_size)])
         return {k: v.to(self.device) for k, v in batch.items()}
 
-    def _use_trimap(self, step: int) -> bool:
-        return np.random.default_rng([self.config.seed, step, 3]).random() < self.config.trimap_fraction
+    def _guidance_mode(self, step: int) -> str:
+        from matting_studio.training.steps import GUIDANCE_MODES
+
+        mix = np.asarray(self.config.guidance_mix, dtype=np.float64)
+        return str(np.random.default_rng([self.config.seed, step, 3]).choice(GUIDANCE_MODES, p=mix / mix.sum()))
 
     # -- validation ------------------------------------------------------------------------------------
 
     def validate(self) -> dict:
-        """Mean loss, SAD (/1000, per crop) and MSE over the unknown region of fixed validation crops."""
+        """Mean loss, SAD (/1000, per crop) and MSE over the unknown region of fixed validation crops, in
+        trimap mode (as the benchmark is scored)."""
         import torch
 
         from matting_studio.core.metrics import mse, sad
@@ -219,7 +223,7 @@ class Trainer:
         with torch.no_grad():
             for i in range(self.config.val_samples):
                 b = {k: v[None].to(self.device) for k, v in self.val_data[i].items()}
-                out = model(b["image"], b["soft_seg"], b["motion"], b["trimap"])
+                out = model(b["image"], b["trimap"], b["motion"], b["trimap"])
                 loss.append(float(dlmng_loss(out, b)["total"]))
                 pred = out["alpha"][0, 0].cpu().numpy().clip(0, 1)
                 gt, tri = b["alpha"][0, 0].cpu().numpy(), b["trimap"][0, 0].cpu().numpy()
@@ -251,7 +255,7 @@ class Trainer:
                 return
             batch = self._batch(step)
             if c.model == "dlmng":
-                terms = dlmng_step(self.model, self.optimizer, batch, use_trimap=self._use_trimap(step))
+                terms = dlmng_step(self.model, self.optimizer, batch, mode=self._guidance_mode(step))
             else:
                 terms = ssrn_step(self.model, self.discriminator, self.optimizer, self.opt_d, self.teacher, batch)
             lr = self.optimizer.param_groups[0]["lr"]
