@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trimap", type=Path, help="trimap file (one input) or folder of trimaps named like the images")
     p.add_argument("--segmenter", default="person", choices=("person", "deeplabv3", "object"),
                    help="soft segmentation for auto mode (no trimap)")
+    p.add_argument("--segmenter-weights", metavar="FILE|default",
+                   help="DeepLabV3 weights: a state-dict file, or 'default' for torchvision's download")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     p.add_argument("--fast", action="store_true", help="classical methods: solve the unknown band at reduced cost")
     p.add_argument("--bits", type=int, default=8, choices=(8, 16), help="PNG bit depth")
@@ -76,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--methods", type=_method_list, default=None, help="comma-separated, e.g. cf,knn,rw")
     p.add_argument("-o", "--output", type=Path, required=True, help="sheet PNG to write")
     p.add_argument("--segmenter", default="person", choices=("person", "deeplabv3", "object"))
+    p.add_argument("--segmenter-weights", metavar="FILE|default",
+                   help="DeepLabV3 weights: a state-dict file, or 'default' for torchvision's download")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     p.add_argument("--fast", action="store_true")
     p.add_argument("--weights", type=Path)

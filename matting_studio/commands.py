@@ -68,8 +68,13 @@ def _check_writable(outputs: list[Path], inputs: list[Path], force: bool) -> Non
 def _pipeline(args: Namespace, method: Optional[str] = None):
     from matting_studio.engine.pipeline import Pipeline
 
+    segmenter = getattr(args, "segmenter", "person")
+    seg_weights = getattr(args, "segmenter_weights", None)
+    if seg_weights and segmenter != "deeplabv3":
+        raise MattingError("--segmenter-weights applies to --segmenter deeplabv3 only.")
     return Pipeline(
-        segmenter=getattr(args, "segmenter", "person"),
+        segmenter=segmenter,
+        segmenter_options={"weights": seg_weights} if seg_weights else None,
         method=method or getattr(args, "method", None),
         device=args.device,
         fast=args.fast,

@@ -161,3 +161,19 @@ def test_training_tab_runs_steps_and_updates_the_curve(window, qtbot, tmp_path):
     assert len(tab.curves.train) == 4 and len(tab.curves.val) == 2
     assert tab.last_checkpoint is not None and tab.last_checkpoint.is_file()
     assert tab.use_button.isEnabled()
+
+
+def test_batch_export_writes_every_image_without_overwriting(window, qtbot, tmp_path, synthetic_composite):
+    folder = tmp_path / "in"
+    for name in ("a", "b"):
+        imageio.save_png(folder / f"{name}.png", synthetic_composite["image"])
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a_cutout.png").write_bytes(b"keep")
+    worker = window.start_batch_export(imageio.list_images(folder), out)
+    with qtbot.waitSignal(worker.signals.finished, timeout=120000):
+        pass
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["a_cutout-1.png", "a_cutout.png", "b_cutout.png"]
+    assert (out / "a_cutout.png").read_bytes() == b"keep"
+    assert imageio.load_image(out / "b_cutout.png").has_alpha

@@ -62,7 +62,7 @@ class DeepLabSegmenter:
 
         if weights is None and not allow_random:
             raise WeightsError("DeepLabV3 has no weights on this machine (torchvision's download is unavailable "
-                               "offline); pass a weights file.")
+                               "offline); pass a weights file with --segmenter-weights FILE.")
         self.device = choose_device(device) if isinstance(device, str) else device
         self.model = build_deeplab(arch, weights=weights).to(self.device).eval()
         self.working_size = working_size
