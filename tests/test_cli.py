@@ -144,3 +144,12 @@ def test_console_script_runs_without_qt(toy):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("NOQT")
     assert "Traceback" not in done.stderr
+
+
+def test_gui_without_a_display_is_a_clear_message():
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    done = subprocess.run([sys.executable, "-m", "matting_studio"], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2 and "display" in done.stderr and "Traceback" not in done.stderr

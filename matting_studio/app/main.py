@@ -20,6 +20,13 @@ def sample_image() -> Path | None:
 
 
 def run(paths: list[str]) -> int:
+    import os
+
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                                                 or os.environ.get("QT_QPA_PLATFORM")):
+        print("matting-studio: no display to open the window on; use a sub-command (see --help) or run it "
+              "in a desktop session.", file=sys.stderr)
+        return 2
     from PySide6.QtWidgets import QApplication
 
     from matting_studio.app.main_window import MainWindow
