@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fast", action="store_true", help="classical methods: solve the unknown band at reduced cost")
     p.add_argument("--bits", type=int, default=8, choices=(8, 16), help="PNG bit depth")
     p.add_argument("--weights", type=Path, help="DLMN-G checkpoint to use for dlmng/ssrn")
+    p.add_argument("--ssrn-weights", type=Path, help="SSRN checkpoint to use for ssrn")
     p.add_argument("--force", action="store_true", help="overwrite existing outputs")
 
     p = sub.add_parser("compare", help="contact sheet comparing methods on one image")
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     p.add_argument("--fast", action="store_true")
     p.add_argument("--weights", type=Path)
+    p.add_argument("--ssrn-weights", type=Path)
     p.add_argument("--force", action="store_true")
 
     p = sub.add_parser("evaluate", help="score methods against ground truth (image/, alpha/, trimap/)")
@@ -117,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--synthetic", type=float, default=0.0, help="fraction of procedural synthetic foregrounds")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--init", type=Path, help="start from these weights (fine-tuning)")
 
     p = sub.add_parser("models", help="list, fetch or verify model weights")
     p.add_argument("action", choices=("list", "fetch", "verify", "path"))

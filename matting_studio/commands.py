@@ -307,7 +307,7 @@ def run_train(args: Namespace) -> int:
         batch_size=args.batch_size, crop=args.crop, lr=args.lr, val_every=args.val_every,
         checkpoint_every=args.checkpoint_every, resume=args.resume, device=args.device, seed=args.seed,
         val_stems=[s for s in (args.val_images or "").split(",") if s] or None,
-        synthetic_fraction=args.synthetic,
+        synthetic_fraction=args.synthetic, init_weights=args.init,
     )
     from tqdm import tqdm
 

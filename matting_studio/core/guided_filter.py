@@ -15,21 +15,25 @@ def _box(x: np.ndarray, radius: int) -> np.ndarray:
 
 
 def guided_filter(guide: np.ndarray, src: np.ndarray, radius: int, eps: float = 1e-4) -> np.ndarray:
-    """Colour guided filter: ``guide (H, W, 3)`` float in [0, 1], ``src (H, W)`` → filtered ``(H, W)`` float32."""
-    guide = np.asarray(guide, dtype=np.float32)
-    src = np.asarray(src, dtype=np.float32)
+    """Colour guided filter: ``guide (H, W, 3)`` float in [0, 1], ``src (H, W)`` → filtered ``(H, W)`` float32.
+
+    Statistics are computed in float64: in float32, ``E[x²] − E[x]²`` of a flat patch can come out negative and
+    make the 3×3 covariance singular (NaN coefficients). Where it is still singular the patch's mean is used.
+    """
+    guide = np.asarray(guide, dtype=np.float64)
+    src = np.asarray(src, dtype=np.float64)
     radius = max(1, int(radius))
     mean_i = _box(guide, radius)
     mean_p = _box(src, radius)
     mean_ip = _box(guide * src[..., None], radius)
     cov_ip = mean_ip - mean_i * mean_p[..., None]
     # per-pixel 3x3 covariance of the guide
-    rr = _box(guide[..., 0] * guide[..., 0], radius) - mean_i[..., 0] ** 2 + eps
+    rr = np.maximum(_box(guide[..., 0] * guide[..., 0], radius) - mean_i[..., 0] ** 2, 0) + eps
     rg = _box(guide[..., 0] * guide[..., 1], radius) - mean_i[..., 0] * mean_i[..., 1]
     rb = _box(guide[..., 0] * guide[..., 2], radius) - mean_i[..., 0] * mean_i[..., 2]
-    gg = _box(guide[..., 1] * guide[..., 1], radius) - mean_i[..., 1] ** 2 + eps
+    gg = np.maximum(_box(guide[..., 1] * guide[..., 1], radius) - mean_i[..., 1] ** 2, 0) + eps
     gb = _box(guide[..., 1] * guide[..., 2], radius) - mean_i[..., 1] * mean_i[..., 2]
-    bb = _box(guide[..., 2] * guide[..., 2], radius) - mean_i[..., 2] ** 2 + eps
+    bb = np.maximum(_box(guide[..., 2] * guide[..., 2], radius) - mean_i[..., 2] ** 2, 0) + eps
     # inverse of the symmetric 3x3 matrix by cofactors
     inv_rr = gg * bb - gb * gb
     inv_rg = gb * rb - rg * bb
@@ -38,6 +42,7 @@ def guided_filter(guide: np.ndarray, src: np.ndarray, radius: int, eps: float = 
     inv_gb = rb * rg - rr * gb
     inv_bb = rr * gg - rg * rg
     det = rr * inv_rr + rg * inv_rg + rb * inv_rb
+    det = np.where(det > eps ** 3 * 1e-3, det, np.inf)  # singular: a = 0, b = the patch's mean
     c0, c1, c2 = cov_ip[..., 0], cov_ip[..., 1], cov_ip[..., 2]
     a0 = (inv_rr * c0 + inv_rg * c1 + inv_rb * c2) / det
     a1 = (inv_rg * c0 + inv_gg * c1 + inv_gb * c2) / det
@@ -79,21 +84,25 @@ def guided_upsample(low: np.ndarray, guide: np.ndarray, *, radius: int | None = 
 def _fast_guided(guide_small, src_small, guide_full, radius, eps):
     """Guided filter coefficients from a small guide, applied to the full-resolution guide."""
     h, w = guide_full.shape[:2]
-    # obtain a, b by filtering an augmented problem: run guided_filter on small, but we need a and b.
+    guide_small = np.asarray(guide_small, np.float64)  # float64 statistics: see guided_filter
+    src_small = np.asarray(src_small, np.float64)
     mean_i = _box(guide_small, radius)
     mean_p = _box(src_small, radius)
     cov_ip = _box(guide_small * src_small[..., None], radius) - mean_i * mean_p[..., None]
-    var = np.empty(guide_small.shape[:2] + (3, 3), np.float32)
+    var = np.empty(guide_small.shape[:2] + (3, 3), np.float64)
     for i in range(3):
         for j in range(i, 3):
             v = _box(guide_small[..., i] * guide_small[..., j], radius) - mean_i[..., i] * mean_i[..., j]
-            var[..., i, j] = v
-            var[..., j, i] = v
-    var += eps * np.eye(3, dtype=np.float32)
+            var[..., i, j] = np.maximum(v, 0) if i == j else v
+            var[..., j, i] = var[..., i, j]
+    var += eps * np.eye(3)
+    det = np.linalg.det(var)
+    var[det <= eps ** 3 * 1e-3] = np.eye(3)  # singular: a = 0 there (set below), b = the patch's mean
     a = np.linalg.solve(var, cov_ip[..., None])[..., 0]
+    a[det <= eps ** 3 * 1e-3] = 0
     b = mean_p - np.einsum("hwc,hwc->hw", a, mean_i)
-    a = _box(a, radius)
-    b = _box(b, radius)
+    a = _box(a.astype(np.float32), radius)
+    b = _box(b.astype(np.float32), radius)
     a_up = cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR)
     b_up = cv2.resize(b, (w, h), interpolation=cv2.INTER_LINEAR)
     return (np.einsum("hwc,hwc->hw", a_up, guide_full) + b_up).astype(np.float32)

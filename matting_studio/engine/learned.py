@@ -50,7 +50,7 @@ class LearnedMatting:
         device: str = "auto",
         dlmng_weights: Optional[Path] = None,
         ssrn_weights: Optional[Path] = None,
-        working_size: int = 512,
+        working_size: int = 1024,
     ) -> None:
         self.device_name = device
         self.dlmng_weights = dlmng_weights

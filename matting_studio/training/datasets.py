@@ -6,7 +6,8 @@ crops centred on unknown pixels, random scale, flips, colour jitter, a new backg
 a pure function of ``(seed, index)`` so that training order is reproducible and resumable.
 
 Every sample is a dict of ``float32`` tensors ``(C, S, S)``: ``image`` (3), ``alpha`` (1), ``fg`` (3),
-``bg`` (3), ``soft_seg`` (1), ``motion`` (4), ``trimap`` (1, {0, 0.5, 1}), ``unknown`` (1), with
+``bg`` (3), ``soft_seg`` (1), ``motion`` (4), ``trimap`` (1, {0, 0.5, 1}, from the true alpha), ``unknown``
+(1), ``seg_trimap`` / ``seg_unknown`` (the automatic pipeline's trimap made from ``soft_seg``), with
 ``image == alpha * fg + (1 - alpha) * bg`` exactly (up to float rounding).
 """
 
@@ -171,12 +172,23 @@ class CompositionDataset:
                 frames.append(cv2.warpAffine(gray, shift, gray.shape[::-1], borderMode=cv2.BORDER_REPLICATE))
             else:
                 frames.append(gray)
+        soft_seg = imperfect_segmentation(alpha, rng)
+        seg_trimap = seg_trimap_like_pipeline(soft_seg, rng)
         return {"image": image, "alpha": alpha, "fg": fg, "bg": bg,
-                "soft_seg": imperfect_segmentation(alpha, rng), "motion": np.stack(frames, -1),
-                "trimap": trimap, "unknown": (trimap == 0.5).astype(np.float32)}
+                "soft_seg": soft_seg, "motion": np.stack(frames, -1),
+                "trimap": trimap, "unknown": (trimap == 0.5).astype(np.float32),
+                "seg_trimap": seg_trimap, "seg_unknown": (seg_trimap == 0.5).astype(np.float32)}
 
     def __getitem__(self, index: int) -> dict:
         return to_tensors(self.sample(index))
+
+
+def seg_trimap_like_pipeline(soft_seg: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The automatic pipeline's trimap (erode / dilate the soft mask) with random radii, errors included."""
+    from matting_studio.core.trimap import trimap_from_mask
+
+    high = max(3, min(soft_seg.shape) // 16)
+    return trimap_from_mask(soft_seg, erode=int(rng.integers(2, high + 1)), dilate=int(rng.integers(2, high + 1)))
 
 
 def to_tensors(sample: dict[str, np.ndarray]) -> dict:
@@ -207,7 +219,8 @@ class UnlabelledPhotos:
     """Random crops of real photos (no alpha) for SSRN, each with a new background crop.
 
     ``segment(image) -> (H,W)`` gives the soft segmentation (e.g. the person segmenter); without it a centred
-    ellipse prior is used. Samples: ``image``, ``new_bg`` (3), ``soft_seg`` (1), ``motion`` (4).
+    ellipse prior is used. Samples: ``image``, ``new_bg`` (3), ``soft_seg`` (1), ``motion`` (4), ``seg_trimap`` (1,
+the automatic pipeline's trimap from ``soft_seg``).
     """
 
     def __init__(self, folder: Path, backgrounds: Sequence[Path] | Path, *, crop: int = 320, seed: int = 0,
@@ -244,8 +257,10 @@ class UnlabelledPhotos:
         bg_ds = self.backgrounds
         new_bg = bg_ds._crop_background(bg_ds._background(int(rng.integers(0, len(bg_ds.backgrounds)))), rng)
         gray = grayscale(image)
+        from matting_studio.core.trimap import trimap_from_mask
+
         return {"image": image, "new_bg": np.ascontiguousarray(new_bg), "soft_seg": seg,
-                "motion": np.stack([gray] * 4, -1)}
+                "motion": np.stack([gray] * 4, -1), "seg_trimap": trimap_from_mask(seg)}
 
     def __getitem__(self, index: int) -> dict:
         return to_tensors(self.sample(index))

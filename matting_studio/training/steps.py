@@ -10,10 +10,10 @@ GUIDANCE_MODES = ("auto", "trimap", "segmentation")
 
 def guidance(batch: dict, mode: str):
     """(soft_seg, trimap) fed to DLMN-G for a guidance ``mode``:
-    ``auto`` — imperfect segmentation + trimap (the automatic pipeline); ``trimap`` — a user/benchmark trimap
+    ``auto`` — imperfect segmentation + the trimap eroded / dilated from it (the automatic pipeline); ``trimap`` — a user/benchmark trimap
     alone (the pipeline then passes the trimap as the soft segmentation too); ``segmentation`` — no trimap."""
     if mode == "auto":
-        return batch["soft_seg"], batch["trimap"]
+        return batch["soft_seg"], batch.get("seg_trimap", batch["trimap"])
     if mode == "trimap":
         return batch["trimap"], batch["trimap"]
     return batch["soft_seg"], None
@@ -21,11 +21,17 @@ def guidance(batch: dict, mode: str):
 
 def dlmng_step(model, optimizer, batch: dict, *, mode: str = "auto") -> dict:
     """Supervised DLMN-G step on a composited batch with the guidance of ``mode`` (see :func:`guidance`)."""
+    import torch
+
     model.train()
     seg, trimap = guidance(batch, mode)
-    out = model(batch["image"], seg, batch["motion"], trimap)
+    out = model(batch["image"], seg, batch["motion"], trimap, prior=batch.get("prior") if trimap is not None else None)
+    if mode == "auto" and "seg_unknown" in batch:  # the loss looks where the pipeline's trimap is unsure
+        batch = {**batch, "unknown": batch["seg_unknown"]}
     terms = losses.dlmng_loss(out, batch)
     optimizer.zero_grad(set_to_none=True)
+    if not torch.isfinite(terms["total"]):  # one bad batch must not poison the weights: skip it
+        return {k: float(v.detach()) for k, v in terms.items()}
     terms["total"].backward()
     optimizer.step()
     return {k: float(v.detach()) for k, v in terms.items()}
@@ -36,12 +42,16 @@ def ssrn_step(generator, discriminator, opt_g, opt_d, teacher, batch: dict) -> d
     discriminator compares real photos with composites of the generator's cut-out onto new backgrounds."""
     import torch
 
+    from matting_studio.engine.models.blocks import apply_known
+
     image, motion, seg, new_bg = batch["image"], batch["motion"], batch["soft_seg"], batch["new_bg"]
+    trimap = batch.get("seg_trimap")  # the automatic pipeline's trimap, as at inference
     with torch.no_grad():
         teacher.eval()
-        t_out = teacher(image, seg, motion, None)
+        t_out = teacher(image, seg, motion, trimap, prior=batch.get("prior") if trimap is not None else None)
     generator.train()
     out = generator(image, motion, seg, t_out["alpha"])
+    out = {**out, "alpha": apply_known(out["alpha"], trimap)}
     composite = out["alpha"] * out["foreground"] + (1 - out["alpha"]) * new_bg
     # discriminator: real photos vs composites
     d_terms = losses.gan_discriminator_loss(discriminator(image), discriminator(composite.detach()))
@@ -55,4 +65,31 @@ def ssrn_step(generator, discriminator, opt_g, opt_d, teacher, batch: dict) -> d
     opt_g.step()
     result = {k: float(v.detach()) for k, v in g_terms.items()}
     result.update({"d_" + k: float(v.detach()) for k, v in d_terms.items()})
+    return result
+
+
+def ssrn_supervised_step(generator, opt_g, teacher, batch: dict, *, mode: str = "trimap") -> dict:
+    """SSRN step on a composited batch with a true alpha: the teacher's alpha (guidance of ``mode``) refined
+    by SSRN is scored against the truth (alpha L1 + Laplacian + composition), so SSRN learns to fix the
+    teacher's own errors. Alternates with :func:`ssrn_step` on real photos."""
+    import torch
+
+    from matting_studio.engine.models.blocks import apply_known
+
+    seg, trimap = guidance(batch, mode)
+    with torch.no_grad():
+        teacher.eval()
+        coarse = teacher(batch["image"], seg, batch["motion"], trimap,
+                         prior=batch.get("prior") if trimap is not None else None)["alpha"]
+    generator.train()
+    out = generator(batch["image"], batch["motion"], seg, coarse)
+    out = {**out, "alpha": apply_known(out["alpha"], trimap)}
+    if mode == "auto" and "seg_unknown" in batch:
+        batch = {**batch, "unknown": batch["seg_unknown"]}
+    terms = losses.dlmng_loss(out, batch)
+    opt_g.zero_grad(set_to_none=True)
+    terms["total"].backward()
+    opt_g.step()
+    result = {"sup_" + k: float(v.detach()) for k, v in terms.items()}
+    result["total"] = result["sup_total"]
     return result

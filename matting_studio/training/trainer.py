@@ -18,8 +18,11 @@ from typing import Callable, Iterator, Optional, Sequence
 import numpy as np
 
 from matting_studio.core.errors import DatasetError, MattingError
+from matting_studio.engine.models.colour_prior import matting_prior_batch as batch_prior
 from matting_studio.training import checkpoints, curves
-from matting_studio.training.datasets import CompositionDataset, UnlabelledPhotos, collate, pair_foregrounds
+from matting_studio.training.datasets import (
+    CompositionDataset, UnlabelledPhotos, collate, pair_foregrounds,
+)
 
 
 @dataclass
@@ -45,7 +48,8 @@ class TrainConfig:
     synthetic_fraction: float = 0.0
     keep_checkpoints: int = 3
     val_samples: int = 8
-    guidance_mix: tuple[float, float, float] = (0.4, 0.4, 0.2)  # DLMN-G batches: auto / trimap / segmentation
+    guidance_mix: tuple[float, float, float] = (0.45, 0.55, 0.0)  # DLMN-G batches: auto / trimap / segmentation
+    init_weights: Optional[Path] = None  # start from these weights (fine-tuning); ignored when resuming
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -85,6 +89,9 @@ class Trainer:
         self.config = config
         self.out_dir = Path(config.out_dir)
         self._pause = threading.Event()
+        self._pool = None
+        self._pending: dict = {}
+        self._best_sad = float("inf")
         self._stop = threading.Event()
         self.rank, self.world = _world()
 
@@ -121,7 +128,7 @@ class Trainer:
         torch.manual_seed(c.seed)
         cache = self.out_dir / "cache"
         if c.model == "dlmng":
-            self.model = build_dlmng(config=c.size).to(self.device)
+            self.model = build_dlmng(config=c.size, weights=self._init_weights()).to(self.device)
             stems_all = [s for s, *_ in pair_foregrounds(c.data_dir)] if c.data_dir else []
             val = list(c.val_stems) if c.val_stems else stems_all[: max(1, round(len(stems_all) * c.val_fraction))] \
                 if len(stems_all) > 1 else []
@@ -146,11 +153,24 @@ class Trainer:
             self.teacher = build_dlmng(config=model_size(ckpt), weights=ckpt).to(self.device).eval()
             for p in self.teacher.parameters():
                 p.requires_grad_(False)
-            self.model = build_ssrn(config=c.size).to(self.device)
+            self.model = build_ssrn(config=c.size, weights=self._init_weights()).to(self.device)
             self.discriminator = build_discriminator(config=c.size).to(self.device)
             self.train_data = UnlabelledPhotos(c.unlabelled_dir, c.backgrounds_dir, crop=c.crop, seed=c.seed,
                                                segment=_person_segment_or_none())
-            self.val_data = None
+            # Labelled images (--data): every other step is supervised on composites of the training stems
+            # (SSRN learns to fix the teacher's errors); the held-out stems validate teacher → SSRN.
+            self.labelled_data, self.val_data = None, None
+            if c.data_dir:
+                stems_all = [s for s, *_ in pair_foregrounds(c.data_dir)]
+                val = list(c.val_stems) if c.val_stems else []
+                train = [s for s in stems_all if s not in val]
+                if train:
+                    self.labelled_data = CompositionDataset(c.data_dir, c.backgrounds_dir, crop=c.crop, stems=train,
+                                                            synthetic_fraction=c.synthetic_fraction,
+                                                            seed=c.seed + 7, cache_dir=cache)
+                if val:
+                    self.val_data = CompositionDataset(c.data_dir, c.backgrounds_dir, crop=c.crop, stems=val,
+                                                       seed=c.seed + 99, cache_dir=cache, augment=False)
             params = list(self.model.parameters())
         if self.world > 1:
             from torch.nn.parallel import DistributedDataParallel as DDP
@@ -191,13 +211,58 @@ class Trainer:
             "opt_d": self.opt_d.state_dict() if self.opt_d is not None else None,
         }
 
+    def _init_weights(self):
+        """The ``init_weights`` checkpoint to start from, or None (fresh weights, or resuming)."""
+        c = self.config
+        if c.init_weights is None or (c.resume and (self.out_dir / "last.pt").is_file()):
+            return None
+        from matting_studio.engine.learned import read_checkpoint
+
+        return read_checkpoint(Path(c.init_weights))
+
     # -- data ------------------------------------------------------------------------------------------
 
-    def _batch(self, step: int) -> dict:
+    def _supervised_ssrn_step(self, step: int) -> bool:
+        return self.config.model == "ssrn" and getattr(self, "labelled_data", None) is not None and step % 2 == 1
+
+    def _make_batch(self, step: int) -> dict:
         c = self.config
         base = (step * self.world + self.rank) * c.batch_size
-        batch = collate([self.train_data[base + j] for j in range(c.batch_size)])
+        supervised = self._supervised_ssrn_step(step)
+        source = self.labelled_data if supervised else self.train_data
+        batch = collate([source[base + j] for j in range(c.batch_size)])
+        # The trimap this step feeds the networks gets its matting prior, as the pipeline computes it.
+        mode = self._guidance_mode(step) if c.model == "dlmng" or supervised else "auto"
+        key = {"auto": "seg_trimap", "trimap": "trimap"}.get(mode)
+        if key is not None and self._uses_prior():
+            batch["prior"] = batch_prior(batch["image"], batch[key])
+        return batch
+
+    def _uses_prior(self) -> bool:
+        net = self.model if self.config.model == "dlmng" else self.teacher
+        return bool(getattr(self._bare(net).config, "colour_prior", False))
+
+    def _batch(self, step: int) -> dict:
+        """The batch of ``step``; the next one is prepared on a background thread meanwhile (OpenCV and
+        NumPy release the GIL, so data preparation overlaps the optimisation step)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batches")
+        pending = self._pending.pop(step, None)
+        batch = pending.result() if pending is not None else self._make_batch(step)
+        self._pending.clear()
+        if step + 1 < self.config.steps:
+            self._pending[step + 1] = self._pool.submit(self._make_batch, step + 1)
         return {k: v.to(self.device) for k, v in batch.items()}
+
+    def _close_pool(self) -> None:
+        if self._pool is not None:
+            for future in self._pending.values():
+                future.cancel()
+            self._pending.clear()
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     def _guidance_mode(self, step: int) -> str:
         from matting_studio.training.steps import GUIDANCE_MODES
@@ -209,7 +274,7 @@ class Trainer:
 
     def validate(self) -> dict:
         """Mean loss, SAD (/1000, per crop) and MSE over the unknown region of fixed validation crops, in
-        trimap mode (as the benchmark is scored)."""
+        trimap mode (as the benchmark is scored); for SSRN, of the teacher's alpha refined by SSRN."""
         import torch
 
         from matting_studio.core.metrics import mse, sad
@@ -222,8 +287,17 @@ class Trainer:
         sads, mses, loss = [], [], []
         with torch.no_grad():
             for i in range(self.config.val_samples):
-                b = {k: v[None].to(self.device) for k, v in self.val_data[i].items()}
-                out = model(b["image"], b["trimap"], b["motion"], b["trimap"])
+                b = {k: v[None] for k, v in self.val_data[i].items()}
+                prior = batch_prior(b["image"], b["trimap"]).to(self.device) if self._uses_prior() else None
+                b = {k: v.to(self.device) for k, v in b.items()}
+                if self.config.model == "dlmng":
+                    out = model(b["image"], b["trimap"], b["motion"], b["trimap"], prior=prior)
+                else:  # SSRN refines the teacher's alpha; known trimap pixels stay exact, as in the pipeline
+                    from matting_studio.engine.models.blocks import apply_known
+
+                    coarse = self.teacher(b["image"], b["trimap"], b["motion"], b["trimap"], prior=prior)["alpha"]
+                    out = model(b["image"], b["motion"], b["trimap"], coarse)
+                    out = {**out, "alpha": apply_known(out["alpha"], b["trimap"])}
                 loss.append(float(dlmng_loss(out, b)["total"]))
                 pred = out["alpha"][0, 0].cpu().numpy().clip(0, 1)
                 gt, tri = b["alpha"][0, 0].cpu().numpy(), b["trimap"][0, 0].cpu().numpy()
@@ -234,7 +308,14 @@ class Trainer:
     # -- loop ------------------------------------------------------------------------------------------
 
     def events(self) -> Iterator[TrainEvent]:
-        from matting_studio.training.steps import dlmng_step, ssrn_step
+        """Train, yielding events; the batch-preparing thread ends with the generator."""
+        try:
+            yield from self._events()
+        finally:
+            self._close_pool()
+
+    def _events(self) -> Iterator[TrainEvent]:
+        from matting_studio.training.steps import dlmng_step, ssrn_step, ssrn_supervised_step
 
         self._setup()
         c = self.config
@@ -243,6 +324,9 @@ class Trainer:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             curves.truncate_after(self.out_dir, self.start_step)
         step = self.start_step
+        best = self.out_dir / "best.pt"
+        if self.start_step > 0 and best.is_file():  # resuming: only a better validation replaces best.pt
+            self._best_sad = float(checkpoints.load_checkpoint(best).get("val", {}).get("SAD", float("inf")))
         t_start, done_here = time.perf_counter(), 0
         while step < c.steps:
             while self._pause.is_set() and not self._stop.is_set():
@@ -256,6 +340,9 @@ class Trainer:
             batch = self._batch(step)
             if c.model == "dlmng":
                 terms = dlmng_step(self.model, self.optimizer, batch, mode=self._guidance_mode(step))
+            elif self._supervised_ssrn_step(step):
+                terms = ssrn_supervised_step(self.model, self.optimizer, self.teacher, batch,
+                                             mode=self._guidance_mode(step))
             else:
                 terms = ssrn_step(self.model, self.discriminator, self.optimizer, self.opt_d, self.teacher, batch)
             lr = self.optimizer.param_groups[0]["lr"]
@@ -272,6 +359,11 @@ class Trainer:
                 metrics = self.validate()
                 curves.append_row(self.out_dir, {"step": step, "split": "val", **metrics})
                 curves.plot(self.out_dir)
+                if metrics.get("SAD", float("inf")) < self._best_sad:  # early stopping keeps the best weights
+                    self._best_sad = metrics["SAD"]
+                    checkpoints.save_checkpoint(self.out_dir / "best.pt", {
+                        "model": self._bare(self.model).state_dict(), "size": c.size, "kind": c.model,
+                        "config": c.to_dict(), "step": step, "val": metrics})
                 yield TrainEvent("validation", step, c.steps, metrics=metrics)
             if writer and (step % c.checkpoint_every == 0 or step == c.steps):
                 payload = self._payload(step)

@@ -42,6 +42,22 @@ def test_guided_filter_keeps_constants_and_upsampling_keeps_edges():
     assert edge_error(up) < 0.7 * edge_error(bilinear)  # measured 0.070 vs 0.125
 
 
+@pytest.mark.parametrize("noise", [1e-3, 3e-4])
+def test_guided_filter_is_finite_on_nearly_gray_patches(noise):
+    """A nearly gray, contrasty patch has a nearly rank-1 colour covariance; in float32 its determinant came
+    out 0 or negative and the coefficients NaN (seen as NaN alpha from fast-mode upsampling in training)."""
+    rng = np.random.default_rng(0)
+    base = rng.random((120, 160, 1), dtype=np.float32)
+    guide = np.clip(base.repeat(3, 2) + noise * rng.standard_normal((120, 160, 3)).astype(np.float32), 0, 1)
+    zeros = np.zeros((120, 160), np.float32)
+    ramp = np.linspace(0, 1, 160, dtype=np.float32)[None].repeat(120, 0)
+    for out in (guided_filter(guide, zeros, 3, 1e-5), guided_filter(guide, ramp, 3, 1e-5),
+                guided_upsample(ramp[::2, ::2], guide, radius=3, eps=1e-5),
+                guided_upsample(ramp[::4, ::4], guide, radius=8, eps=1e-5)):
+        assert np.isfinite(out).all()
+    assert np.abs(guided_filter(guide, zeros, 3, 1e-5)).max() < 1e-6  # a zero source stays zero
+
+
 def test_contact_sheet():
     rgba = np.zeros((20, 30, 4), np.float32)
     sheet = render_sheet([Tile(np.ones((20, 30)), "a"), Tile(rgba, "b", "sub")], columns=2, tile_width=60, title="t")

@@ -159,3 +159,15 @@ def test_predict_alpha_full_resolution_and_known_pixels():
     assert alpha.shape == (150, 220) and fg.shape == (150, 220, 3)
     assert alpha.dtype == np.float32 and 0 <= alpha.min() and alpha.max() <= 1
     assert np.all(alpha[:30] == 0) and np.all(alpha[60:90, 90:130] == 1)
+
+
+def test_untrained_ssrn_returns_the_coarse_alpha_and_the_image():
+    """SSRN's last layer starts at zero and its correction is additive, so before training it passes DLMN-G's
+    alpha through exactly, 0 and 1 included (a logit residual could not)."""
+    image, seg, motion, _ = inputs(1, 45, 61)
+    coarse = torch.rand(1, 1, 45, 61)
+    coarse[..., :10, :] = 0.0
+    coarse[..., -10:, :] = 1.0
+    with torch.no_grad():
+        out = build_ssrn(config="lite").eval()(image, motion, seg, coarse)
+    assert torch.equal(out["alpha"], coarse) and torch.equal(out["foreground"], image)

@@ -16,7 +16,8 @@ from matting_studio.training.synthetic import synthetic_foreground
 def test_samples_have_the_documented_shapes_ranges_and_composition(tiny_dataset):
     data, bg = tiny_dataset
     ds = CompositionDataset(data, bg, crop=32, seed=1)
-    channels = {"image": 3, "alpha": 1, "fg": 3, "bg": 3, "soft_seg": 1, "motion": 4, "trimap": 1, "unknown": 1}
+    channels = {"image": 3, "alpha": 1, "fg": 3, "bg": 3, "soft_seg": 1, "motion": 4, "trimap": 1, "unknown": 1,
+                "seg_trimap": 1, "seg_unknown": 1}
     for i in range(5):
         s = ds[i]
         assert {k: v.shape for k, v in s.items()} == {k: (c, 32, 32) for k, c in channels.items()}
@@ -25,6 +26,10 @@ def test_samples_have_the_documented_shapes_ranges_and_composition(tiny_dataset)
         assert torch.allclose(s["image"], recomposed, atol=1e-6)
         assert set(torch.unique(s["trimap"]).tolist()) <= {0.0, 0.5, 1.0}
         assert torch.equal(s["unknown"], (s["trimap"] == 0.5).float())
+        assert set(torch.unique(s["seg_trimap"]).tolist()) <= {0.0, 0.5, 1.0}
+        assert torch.equal(s["seg_unknown"], (s["seg_trimap"] == 0.5).float())
+        # the automatic trimap is made from the soft segmentation: known FG only where the mask is sure
+        assert bool((s["soft_seg"][s["seg_trimap"] == 1.0] >= 0.95).all())
 
 
 def test_samples_are_a_pure_function_of_seed_and_index(tiny_dataset):

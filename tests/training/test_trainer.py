@@ -48,6 +48,21 @@ def test_events_checkpoints_and_curves(tiny_dataset, tmp_path):
     assert not any(k.startswith("module.") for k in ckpt["model"])
 
 
+def test_best_checkpoint_follows_the_lowest_validation_sad(tiny_dataset, tmp_path):
+    run = tmp_path / "run"
+    events = list(Trainer(config(tiny_dataset, run, steps=9)).events())
+    vals = [e for e in events if e.kind == "validation"]
+    best = min(vals, key=lambda e: e.metrics["SAD"])
+    ckpt = torch.load(run / "best.pt", map_location="cpu", weights_only=False)
+    assert ckpt["step"] == best.step and ckpt["val"]["SAD"] == pytest.approx(best.metrics["SAD"])
+    assert "optimizer" not in ckpt  # weights only, ready to ship
+    # a resumed run keeps best.pt unless it validates better than the recorded best
+    ckpt["val"]["SAD"] = -1.0
+    torch.save(ckpt, run / "best.pt")
+    run_training(config(tiny_dataset, run, steps=12, resume=True))
+    assert torch.load(run / "best.pt", map_location="cpu", weights_only=False)["val"]["SAD"] == -1.0
+
+
 def test_resume_equals_uninterrupted_training(tiny_dataset, tmp_path):
     straight = tmp_path / "straight"
     run_training(config(tiny_dataset, straight, checkpoint_every=100))
@@ -86,8 +101,14 @@ def test_ssrn_adversarial_training_with_teacher(tiny_dataset, tmp_path):
     data, bg = tiny_dataset
     events = list(Trainer(config(tiny_dataset, tmp_path / "ssrn", model="ssrn", steps=3,
                                  unlabelled_dir=data / "image", teacher=tmp_path / "teacher" / "model.pt")).events())
-    step = [e for e in events if e.kind == "step"][-1]
-    assert {"alpha", "composition", "gan", "d_total"} <= set(step.losses)
+    steps = [e for e in events if e.kind == "step"]
+    # adversarial steps on the photos alternate with supervised steps on composites of the --data images
+    assert {"alpha", "composition", "gan", "d_total"} <= set(steps[0].losses)
+    assert {"sup_alpha", "sup_composition", "total"} <= set(steps[1].losses)
+    assert {"alpha", "gan"} <= set(steps[2].losses)
+    val = [e for e in events if e.kind == "validation"]  # --data given: teacher → SSRN on labelled crops
+    assert val and set(val[-1].metrics) == {"loss", "SAD", "MSE"} and val[-1].metrics["SAD"] >= 0
+    assert (tmp_path / "ssrn" / "best.pt").is_file()
     ckpt = torch.load(tmp_path / "ssrn" / "last.pt", weights_only=False)
     assert ckpt["discriminator"] is not None and ckpt["kind"] == "ssrn"
 

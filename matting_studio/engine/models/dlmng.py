@@ -5,7 +5,12 @@ guidance) and the motion cues; a *combinator* fusing image+segmentation, image+m
 64-channel maps each (``paper``); residual blocks; two decoders with skip connections from the image encoder,
 one for alpha and one for the foreground colour.
 
-Alpha is predicted as a residual on the soft segmentation in logit space (``α = σ(logit(s) + Δ)``), the
+``lite`` also feeds the image encoder and the full-resolution decoder stage with a classical matting prior
+(propagated foreground / background colours and a coarse closed-form alpha, :func:`.colour_prior.matting_prior`)
+and predicts alpha as a residual on that prior: the network corrects a matting estimate instead of inventing one,
+which is what lets a small network trained on a few images generalise.
+
+Otherwise alpha is predicted as a residual on the soft segmentation in logit space (``α = σ(logit(s) + Δ)``), the
 foreground as a residual on the image (``F = clip(I + Δ_F, 0, 1)``): with no evidence the network returns its
 guidance, which makes small networks train fast.
 """
@@ -17,6 +22,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+from matting_studio.engine.models.colour_prior import matting_prior_batch
 from matting_studio.engine.models.blocks import (
     ResidualBlock, UpBlock, apply_known, conv_bn_relu, logit, pad_to_multiple, trimap_channels,
 )
@@ -30,24 +36,26 @@ class DLMNGConfig:
     combinator: int  # channels of each fused pair (paper: 64)
     residual_blocks: int
     decoder: tuple[int, int, int]  # at 1/4, 1/2, 1/1
+    colour_prior: bool = False  # image encoder also sees the known-colour prior; alpha is a residual on it
 
 
 CONFIGS = {
-    "lite": DLMNGConfig("lite", (16, 32, 64), 32, 32, 3, (32, 16, 8)),
+    "lite": DLMNGConfig("lite", (16, 32, 64), 32, 32, 3, (32, 16, 8), colour_prior=True),
     "paper": DLMNGConfig("paper", (64, 128, 256), 256, 64, 8, (128, 64, 32)),
 }
+PRIOR_CHANNELS = 7  # propagated F (3), B (3), coarse closed-form alpha (1): see models/colour_prior.py
 STRIDE = 8
 PRIOR_EPS = 0.05  # the guidance enters as a soft prior (logit ±2.9), so the sigmoid is not saturated
 
 
 class _Decoder(nn.Module):
-    def __init__(self, cfg: DLMNGConfig, cin: int, cout: int) -> None:
+    def __init__(self, cfg: DLMNGConfig, cin: int, cout: int, full_res: int) -> None:
         super().__init__()
         w1, w2, _ = cfg.widths
         d4, d2, d1 = cfg.decoder
         self.up4 = UpBlock(cin, w2, d4)
         self.up2 = UpBlock(d4, w1, d2)
-        self.up1 = UpBlock(d2, 3, d1)
+        self.up1 = UpBlock(d2, full_res, d1)
         self.head = nn.Conv2d(d1, cout, 3, padding=1)
 
     def forward(self, x, skips):
@@ -61,6 +69,9 @@ class DLMNG(nn.Module):
     Shapes: image ``(B,3,H,W)`` in [0,1]; soft_seg ``(B,1,H,W)`` in [0,1]; motion ``(B,4,H,W)`` in [0,1];
     trimap ``(B,1,H,W)`` with {0, 0.5, 1} or None. Outputs: alpha ``(B,1,H,W)`` in [0,1] (known trimap
     pixels exact), foreground ``(B,3,H,W)`` in [0,1]. Any H, W (padded to a multiple of 8 internally).
+    ``prior`` ``(B,7,H,W)``: a precomputed :func:`~.colour_prior.matting_prior` (e.g. of the whole image when this
+    is a crop); computed here from the trimap (or, without one, from the soft segmentation's confident parts)
+    when not given.
     """
 
     def __init__(self, config: DLMNGConfig) -> None:
@@ -68,7 +79,8 @@ class DLMNG(nn.Module):
         self.config = config
         w1, w2, w3 = config.widths
         g, c = config.guide_width, config.combinator
-        self.image_enc = nn.ModuleList([conv_bn_relu(3, w1, 2), conv_bn_relu(w1, w2, 2), conv_bn_relu(w2, w3, 2)])
+        cin = 3 + (PRIOR_CHANNELS if config.colour_prior else 0)
+        self.image_enc = nn.ModuleList([conv_bn_relu(cin, w1, 2), conv_bn_relu(w1, w2, 2), conv_bn_relu(w2, w3, 2)])
         self.seg_enc = nn.Sequential(conv_bn_relu(3, g // 2, 2), conv_bn_relu(g // 2, g, 2), conv_bn_relu(g, g, 2))
         self.motion_enc = nn.Sequential(conv_bn_relu(4, g // 2, 2), conv_bn_relu(g // 2, g, 2), conv_bn_relu(g, g, 2))
         self.comb_seg = conv_bn_relu(w3 + g, c, kernel=1)
@@ -76,17 +88,26 @@ class DLMNG(nn.Module):
         self.comb_image = conv_bn_relu(2 * w3, c, kernel=1)
         self.fuse = conv_bn_relu(3 * c, w3)
         self.residual = nn.Sequential(*[ResidualBlock(w3, w3) for _ in range(config.residual_blocks)])
-        self.alpha_dec = _Decoder(config, w3, 1)
-        self.fg_dec = _Decoder(config, w3, 3)
+        self.alpha_dec = _Decoder(config, w3, 1, cin)
+        self.fg_dec = _Decoder(config, w3, 3, cin)
         for dec in (self.alpha_dec, self.fg_dec):  # start at the guidance (zero residual)
             nn.init.zeros_(dec.head.weight)
             nn.init.zeros_(dec.head.bias)
 
-    def forward(self, image, soft_seg, motion, trimap=None):
+    def forward(self, image, soft_seg, motion, trimap=None, prior=None):
         h, w = image.shape[-2:]
-        guide = torch.cat([soft_seg, trimap_channels(trimap, image)], dim=1)
+        known = trimap_channels(trimap, image)
+        guide = torch.cat([soft_seg, known], dim=1)
         x, _ = pad_to_multiple(torch.cat([image, guide, motion], dim=1), STRIDE)
         img, gd, mo = x[:, :3], x[:, 3:6], x[:, 6:10]
+        if not self.config.colour_prior:
+            prior = None
+        else:
+            if prior is None:
+                guide_trimap = trimap if trimap is not None else \
+                    torch.where(soft_seg > 0.95, 1.0, torch.where(soft_seg < 0.05, 0.0, 0.5))  # its confident parts
+                prior = matting_prior_batch(image, guide_trimap)
+            img = torch.cat([img, pad_to_multiple(prior, STRIDE)[0]], dim=1)
         e1 = self.image_enc[0](img)
         e2 = self.image_enc[1](e1)
         e3 = self.image_enc[2](e2)
@@ -96,7 +117,10 @@ class DLMNG(nn.Module):
                            self.comb_image(torch.cat([e3, e3], 1))], dim=1)
         z = self.residual(self.fuse(fused))
         skips = (e1, e2, img)
-        base = soft_seg if trimap is None else torch.where(trimap == 0.5, soft_seg, trimap)
+        if prior is not None:
+            base = prior[:, 6:7]
+        else:
+            base = soft_seg if trimap is None else torch.where(trimap == 0.5, soft_seg, trimap)
         alpha = torch.sigmoid(logit(base, PRIOR_EPS) + self.alpha_dec(z, skips)[..., :h, :w])
         fg = (image + self.fg_dec(z, skips)[..., :h, :w]).clamp(0, 1)
         return {"alpha": apply_known(alpha, trimap), "foreground": fg}

@@ -1,7 +1,8 @@
 """Learned-matting inference on numpy images: working resolution, full-resolution result.
 
-The networks run with the long side at ``working_size`` (never upscaled), the alpha is brought back to full
-resolution edge-aware (guided filter guided by the full image) and known trimap pixels are kept exact.
+The networks run with the long side at ``working_size`` (never upscaled) and only on the box around the
+trimap's unknown pixels (the known ones are final); the alpha is brought back to full resolution edge-aware
+(guided filter guided by the full image) and known trimap pixels are kept exact.
 """
 
 from __future__ import annotations
@@ -19,6 +20,20 @@ from matting_studio.core.progress import CancelToken, check_cancel
 def _resize(arr: np.ndarray, size: tuple[int, int], nearest: bool = False) -> np.ndarray:
     interp = cv2.INTER_NEAREST if nearest else cv2.INTER_AREA
     return cv2.resize(arr, size, interpolation=interp)
+
+
+CONTEXT = 32  # px of known pixels kept around the unknown region for the networks to look at
+
+
+def unknown_box(trimap: np.ndarray, margin: int) -> tuple[int, int, int, int]:
+    """``(y0, y1, x0, x1)`` of the trimap's unknown pixels grown by ``margin`` (an empty box if none)."""
+    rows = np.flatnonzero((trimap == 0.5).any(axis=1))
+    if rows.size == 0:
+        return (0, 0, 0, 0)
+    cols = np.flatnonzero((trimap == 0.5).any(axis=0))
+    h, w = trimap.shape
+    return (max(0, rows[0] - margin), min(h, rows[-1] + 1 + margin),
+            max(0, cols[0] - margin), min(w, cols[-1] + 1 + margin))
 
 
 def predict_alpha(
@@ -60,14 +75,29 @@ def predict_alpha(
     with torch.inference_mode():
         x, s, m = t(small, True), t(seg), t(mot)
         tt = t(tri) if tri is not None else None
-        out = dlmng(x, s, m, tt)
-        if ssrn is not None:
-            check_cancel(cancel)
-            refined = ssrn(x, m, s, out["alpha"])
-            alpha_t = refined["alpha"] if tt is None else torch.where(tt == 0.5, refined["alpha"], tt)
-            out = {"alpha": alpha_t, "foreground": refined["foreground"]}
-        alpha_low = out["alpha"][0, 0].float().cpu().numpy()
-        fg_low = out["foreground"][0].permute(1, 2, 0).float().cpu().numpy()
+        prior = None
+        if getattr(getattr(dlmng, "config", None), "colour_prior", False) and tt is not None:
+            from matting_studio.engine.models.colour_prior import matting_prior
+
+            prior = torch.from_numpy(matting_prior(small, tri))[None].to(device)  # of the whole image
+        # Known trimap pixels are final: the networks only run on the unknown region's box (plus context).
+        box = unknown_box(tri, CONTEXT) if tri is not None else None
+        if box is not None and box[1] - box[0] == 0:  # nothing unknown: the trimap is the answer
+            alpha_low, fg_low = tri.astype(np.float32), small
+        else:
+            y0, y1, x0, x1 = box if box is not None else (0, small.shape[0], 0, small.shape[1])
+            crop = lambda a: a[..., y0:y1, x0:x1] if a is not None else None
+            xc, sc, mc, tc = crop(x), crop(s), crop(m), crop(tt)
+            out = dlmng(xc, sc, mc, tc, prior=crop(prior)) if prior is not None else dlmng(xc, sc, mc, tc)
+            if ssrn is not None:
+                check_cancel(cancel)
+                refined = ssrn(xc, mc, sc, out["alpha"])
+                alpha_t = refined["alpha"] if tc is None else torch.where(tc == 0.5, refined["alpha"], tc)
+                out = {"alpha": alpha_t, "foreground": refined["foreground"]}
+            alpha_low = tri.astype(np.float32).copy() if tri is not None else np.zeros(small.shape[:2], np.float32)
+            fg_low = small.copy()
+            alpha_low[y0:y1, x0:x1] = out["alpha"][0, 0].float().cpu().numpy()
+            fg_low[y0:y1, x0:x1] = out["foreground"][0].permute(1, 2, 0).float().cpu().numpy()
     check_cancel(cancel)
     if scale < 1:
         alpha = guided_upsample(alpha_low, image, eps=1e-5)

@@ -1,0 +1,111 @@
+"""The known-colour prior: propagated colours, projected alpha, exact known pixels."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from matting_studio.engine.models import build_dlmng
+from matting_studio.engine.models.colour_prior import colour_prior, matting_prior, push_pull
+from matting_studio.engine.models.infer import predict_alpha, unknown_box
+
+
+def two_colour_composite(h=64, w=96):
+    """Red foreground over blue background with a linear alpha ramp in the middle third of the columns."""
+    alpha = np.clip((np.arange(w, dtype=np.float32) - w / 3) / (w / 3), 0, 1)[None].repeat(h, 0)
+    fg, bg = np.array([0.9, 0.1, 0.1], np.float32), np.array([0.1, 0.2, 0.8], np.float32)
+    image = alpha[..., None] * fg + (1 - alpha[..., None]) * bg
+    trimap = np.where(alpha <= 0, 0.0, np.where(alpha >= 1, 1.0, 0.5)).astype(np.float32)
+    return image.astype(np.float32), alpha, trimap, fg, bg
+
+
+def as_tensors(image, trimap):
+    x = torch.from_numpy(image).permute(2, 0, 1)[None]
+    t = torch.from_numpy(trimap)[None, None]
+    return x, (t > 0.75).float(), (t < 0.25).float()
+
+
+def test_push_pull_fills_unknown_pixels_from_the_known_ones():
+    values = torch.zeros(1, 3, 40, 40)
+    values[..., :20] = torch.tensor([0.2, 0.4, 0.6]).view(1, 3, 1, 1)
+    weights = torch.zeros(1, 1, 40, 40)
+    weights[..., :20] = 1
+    filled = push_pull(values, weights)
+    assert torch.allclose(filled, values[..., :1].expand_as(filled), atol=1e-5)
+
+
+def test_push_pull_with_no_weight_returns_the_mean_colour():
+    values = torch.rand(1, 3, 17, 23)
+    filled = push_pull(values, torch.zeros(1, 1, 17, 23))
+    assert torch.allclose(filled, values.mean(dim=(-2, -1), keepdim=True).expand_as(filled), atol=1e-6)
+
+
+def test_prior_recovers_alpha_and_colours_of_a_two_colour_composite():
+    image, alpha, trimap, fg, bg = two_colour_composite()
+    prior = colour_prior(*as_tensors(image, trimap))[0].numpy()
+    unknown = trimap == 0.5
+    assert np.allclose(prior[:3].transpose(1, 2, 0)[unknown], fg, atol=1e-4)
+    assert np.allclose(prior[3:6].transpose(1, 2, 0)[unknown], bg, atol=1e-4)
+    # the ε regulariser shrinks alpha by |F−B|² / (|F−B|² + ε) only
+    shrink = ((fg - bg) ** 2).sum() / (((fg - bg) ** 2).sum() + 1e-2)
+    assert np.allclose(prior[6][unknown], alpha[unknown] * shrink, atol=1e-3)
+    assert np.all(prior[6][trimap == 1] == 1) and np.all(prior[6][trimap == 0] == 0)
+
+
+def test_unknown_box_grows_by_the_margin_and_is_empty_without_unknown_pixels():
+    trimap = np.zeros((50, 60), np.float32)
+    assert unknown_box(trimap, 8) == (0, 0, 0, 0)
+    trimap[20:25, 30:33] = 0.5
+    assert unknown_box(trimap, 8) == (12, 33, 22, 41)
+    assert unknown_box(trimap, 100) == (0, 50, 0, 60)
+
+
+def test_untrained_lite_dlmng_returns_its_prior_and_cropping_changes_nothing():
+    """With a zero last layer DLMN-G lite outputs its matting prior (inside the soft-prior clip), computed on the
+    whole image; running the network only on the unknown box of a larger canvas changes nothing there."""
+    image, _, trimap, _, _ = two_colour_composite(64, 96)
+    canvas = np.zeros((160, 200, 3), np.float32) + np.array([0.1, 0.2, 0.8], np.float32)
+    canvas[40:104, 50:146] = image
+    canvas_trimap = np.zeros((160, 200), np.float32)
+    canvas_trimap[40:104, 50:146] = trimap
+    model = build_dlmng(config="lite").eval()
+    alpha, fg = predict_alpha(model, canvas, canvas_trimap, canvas_trimap, working_size=1000)
+    prior = matting_prior(canvas, canvas_trimap)[6]
+    unknown = canvas_trimap == 0.5
+    assert np.allclose(alpha[unknown], np.clip(prior[unknown], 0.05, 0.95), atol=1e-4)
+    assert np.all(alpha[canvas_trimap == 0] == 0) and np.all(alpha[canvas_trimap == 1] == 1)
+    outside = np.ones_like(unknown)
+    outside[8:136, 18:178] = False  # beyond the 32-px context the foreground is the image itself
+    assert np.array_equal(fg[outside], canvas[outside])
+
+
+def test_a_trimap_without_unknown_pixels_is_its_own_answer():
+    trimap = np.zeros((40, 50), np.float32)
+    trimap[10:30, 10:40] = 1
+    image = np.random.default_rng(1).random((40, 50, 3), dtype=np.float32)
+    alpha, fg = predict_alpha(build_dlmng(config="lite").eval(), image, trimap, trimap)
+    assert np.array_equal(alpha, trimap) and np.array_equal(fg, image)
+
+
+def test_matting_prior_is_a_coarse_closed_form_alpha_with_propagated_colours():
+    """Channel 6 is closed-form matting solved at reduced scale: on a smooth two-colour ramp it is close to the
+    truth (much closer than a hard 0/1 guess), known pixels exact; channels 0–5 are :func:`colour_prior`'s."""
+    image, alpha, trimap, fg, bg = two_colour_composite(120, 180)
+    prior = matting_prior(image, trimap, solve_pixels=2000)  # force the downscaled solve
+    assert prior.shape == (7, 120, 180) and prior.dtype == np.float32
+    assert prior.min() >= 0 and prior.max() <= 1
+    unknown = trimap == 0.5
+    assert np.all(prior[6][trimap == 1] == 1) and np.all(prior[6][trimap == 0] == 0)
+    err = np.abs(prior[6] - alpha)[unknown].mean()
+    hard = np.abs((alpha > 0.5) - alpha)[unknown].mean()
+    assert err < 0.05 and err < 0.25 * hard, (err, hard)
+    with torch.no_grad():
+        colours = colour_prior(*as_tensors(image, trimap))[0, :6].numpy()
+    assert np.array_equal(prior[:6], colours)
+
+
+def test_matting_prior_without_unknown_pixels_is_the_trimap():
+    trimap = np.zeros((30, 40), np.float32)
+    trimap[5:20, 5:30] = 1
+    image = np.random.default_rng(0).random((30, 40, 3), dtype=np.float32)
+    assert np.array_equal(matting_prior(image, trimap)[6], trimap)
