@@ -18,7 +18,7 @@ from matting_studio.app.compositor import CompositorPanel
 from matting_studio.app.export import KINDS, batch_export, export_array, free_name
 from matting_studio.app.matting_view import METHOD_TITLES, STAGE_PANES, MattingView
 from matting_studio.app.training_tab import TrainingTab
-from matting_studio.app.workers import Worker, start
+from matting_studio.app.workers import Jobs, Worker
 from matting_studio.core import imageio
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ class MainWindow(QMainWindow):
         self.filmstrip.setMinimumWidth(110)
         self.filmstrip.currentItemChanged.connect(lambda item, _: item and self.open_image(Path(item.data(Qt.ItemDataRole.UserRole))))
         self.matting = MattingView(self.pipeline, methods, self)
+        self.jobs = Jobs(self, max_threads=1)  # batch export
         self.compositor = CompositorPanel(self)
         self.training = TrainingTab(self)
         self.tabs = QTabWidget()
@@ -75,7 +76,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 900)
-        QTimer.singleShot(0, self._describe_engine)
+        QTimer.singleShot(0, self, self._describe_engine)  # not after the window is gone
 
     # -- menus -----------------------------------------------------------------------------------------
 
@@ -333,12 +334,13 @@ class MainWindow(QMainWindow):
         dialog.setMinimumDuration(0)
         run = lambda image, cancel=None: self._matte_whole(image, cancel)  # noqa: E731
         worker = Worker(batch_export, paths, folder, run)
-        worker.signals.progress.connect(lambda f, m: (dialog.setValue(int(f * 1000)), dialog.setLabelText(m)))
-        worker.signals.finished.connect(lambda written: (dialog.reset(), self._status(f"Exported {len(written)} file(s) to {folder}")))
-        worker.signals.error.connect(lambda msg: (dialog.reset(), self.show_error(msg)))
-        worker.signals.cancelled.connect(lambda: (dialog.reset(), self._status("Batch export cancelled")))
+        self.batch_worker = self.jobs.start(
+            "batch", worker,
+            progress=lambda f, m: (dialog.setValue(int(f * 1000)), dialog.setLabelText(m)),
+            finished=lambda written: (dialog.reset(), self._status(f"Exported {len(written)} file(s) to {folder}")),
+            error=lambda msg: (dialog.reset(), self.show_error(msg)),
+            cancelled=lambda: (dialog.reset(), self._status("Batch export cancelled")))
         dialog.canceled.connect(worker.cancel)
-        self.batch_worker = start(worker, self.matting.pool)
         return worker
 
     def _matte_whole(self, image, cancel):
@@ -362,8 +364,11 @@ class MainWindow(QMainWindow):
     # -- closing ---------------------------------------------------------------------------------------
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        """Cancel every worker first (their late signals are ignored), then wait briefly for them to stop."""
         self.settings.setValue("geometry", self.saveGeometry())
         self.matting.cancel_all()
+        self.jobs.discard_all()
         self.training.shutdown()
-        self.matting.pool.waitForDone(5000)
+        self.matting.shutdown(5000)
+        self.jobs.shutdown(5000)
         super().closeEvent(event)

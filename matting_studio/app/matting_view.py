@@ -7,7 +7,7 @@ import time
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup, QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QRadioButton, QSlider, QSpinBox,
     QVBoxLayout, QWidget,
@@ -17,7 +17,7 @@ from matting_studio import classical
 from matting_studio.app.image_pane import ImagePane
 from matting_studio.app.trimap_editing import TrimapEditor
 from matting_studio.app.view_state import ViewState
-from matting_studio.app.workers import Worker, start
+from matting_studio.app.workers import Jobs, Worker
 from matting_studio.core import trimap as trimap_ops
 from matting_studio.core.compositing import composite
 
@@ -40,15 +40,16 @@ class MattingView(QWidget):
         self.methods = methods
         self.main_method = pipeline.method
         self.view = ViewState()
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(2)
+        # one current worker per pane key ("soft" or a method); superseded workers are cancelled and silenced
+        self.jobs = Jobs(self, max_threads=2)
+        self.pool = self.jobs.pool
+        self.workers: dict[str, Worker] = self.jobs.current  # read-only view
         self.image: Optional[np.ndarray] = None
         self.gt_alpha: Optional[np.ndarray] = None
         self.soft_mask: Optional[np.ndarray] = None
         self.auto_trimap: Optional[np.ndarray] = None
         self.trimap: Optional[np.ndarray] = None
         self.results: dict[str, tuple[np.ndarray, np.ndarray, float]] = {}
-        self.workers: dict[str, Worker] = {}
         self.background = (0.2, 0.8, 0.3)
         self.editor = TrimapEditor(self._trimap_changed)
         self.panes: dict[str, ImagePane] = {}
@@ -125,9 +126,14 @@ class MattingView(QWidget):
     # -- loading ---------------------------------------------------------------------------------------
 
     def cancel_all(self) -> None:
-        for worker in list(self.workers.values()):
-            worker.cancel()
-        self.workers.clear()
+        """Cancel every running worker; their late signals are ignored (a new image or closing)."""
+        self._rerun.stop()
+        self.jobs.discard_all()
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Cancel everything and wait briefly for the workers to stop (closing the window)."""
+        self._rerun.stop()
+        return self.jobs.shutdown(timeout_ms)
 
     def load(self, image: np.ndarray, gt_alpha: Optional[np.ndarray] = None, trimap: Optional[np.ndarray] = None) -> None:
         """Show a new image and start the pipeline (segmentation, or the given trimap)."""
@@ -153,16 +159,12 @@ class MattingView(QWidget):
             return
         pane = self.panes["soft"]
         pane.set_busy(True, 0, "segmenting…")
-        worker = Worker(self.pipeline.segment, image)
-        worker.signals.progress.connect(lambda f, m: pane.set_busy(True, f, m))
-        worker.signals.finished.connect(self._segmented)
-        worker.signals.error.connect(lambda msg: self._failed("soft", msg))
-        worker.signals.cancelled.connect(lambda: self._cancelled("soft"))
-        self.workers["soft"] = start(worker, self.pool)
+        self.jobs.start("soft", Worker(self.pipeline.segment, image),
+                        progress=lambda f, m: pane.set_busy(True, f, m), finished=self._segmented,
+                        error=lambda msg: self._failed("soft", msg), cancelled=lambda: self._cancelled("soft"))
         self.status.emit("Segmenting…")
 
     def _segmented(self, mask: np.ndarray) -> None:
-        self.workers.pop("soft", None)
         self.soft_mask = mask
         self.panes["soft"].set_busy(False)
         self.panes["soft"].set_image(mask, self.pipeline.segmenter_name)
@@ -205,15 +207,16 @@ class MattingView(QWidget):
         """(Re)run the main method and the visible comparison methods on the current trimap."""
         if self.image is None or self.trimap is None:
             return
-        for key in list(self.workers):
-            if key != "soft":
-                self.workers.pop(key).cancel()
+        wanted = [self.main_method] + [m for m in self.methods if m in self.visible and m != self.main_method]
+        stopped = [key for key in list(self.workers) if key != "soft" and self.jobs.discard(key) is not None]
         try:
             trimap_ops.validate_trimap(self.trimap, self.image.shape)
         except Exception as exc:  # noqa: BLE001 - shown to the user
+            wanted = []
             self.error.emit(str(exc))
-            return
-        wanted = [self.main_method] + [m for m in self.methods if m in self.visible and m != self.main_method]
+        for key in stopped:
+            if key not in wanted:  # not restarted: its pane must not look busy forever
+                self._cancelled(key)
         for method in wanted:
             self._start_method(method)
 
@@ -223,11 +226,14 @@ class MattingView(QWidget):
             self.panes[k].set_busy(True, 0, f"{METHOD_TITLES.get(method, method)}…")
         t0 = time.perf_counter()
         worker = Worker(self.pipeline.matte, self.image, self.trimap, method=method, soft_mask=self.soft_mask)
-        worker.signals.progress.connect(lambda f, m, keys=pane_keys: [self.panes[k].set_busy(True, f, m) for k in keys])
-        worker.signals.finished.connect(lambda res, m=method, t=t0: self._method_done(m, res, time.perf_counter() - t))
-        worker.signals.error.connect(lambda msg, m=method: self._failed(m, msg))
-        worker.signals.cancelled.connect(lambda m=method: self._cancelled(m))
-        self.workers[method] = start(worker, self.pool)
+        self.jobs.start(method, worker,
+                        progress=lambda f, m: self._method_progress(pane_keys, f, m),
+                        finished=lambda res: self._method_done(method, res, time.perf_counter() - t0),
+                        error=lambda msg: self._failed(method, msg), cancelled=lambda: self._cancelled(method))
+
+    def _method_progress(self, pane_keys: list[str], fraction: float, message: str) -> None:
+        for k in pane_keys:
+            self.panes[k].set_busy(True, fraction, message)
 
     def _metrics_text(self, alpha: np.ndarray) -> str:
         if self.gt_alpha is None or self.gt_alpha.shape != alpha.shape:
@@ -238,7 +244,6 @@ class MattingView(QWidget):
         return " · " + "  ".join(f"{k} {v:.3g}" for k, v in m.items())
 
     def _method_done(self, method: str, result, seconds: float) -> None:
-        self.workers.pop(method, None)
         alpha, fg = result
         self.results[method] = (alpha, fg, seconds)
         detail = f"{seconds:.2f} s" + self._metrics_text(alpha)
@@ -254,7 +259,6 @@ class MattingView(QWidget):
         self.result_ready.emit(method)
 
     def _failed(self, key: str, message: str) -> None:
-        self.workers.pop(key, None)
         for k in (key, "alpha" if key == self.main_method else None):
             if k in self.panes:
                 self.panes[k].set_busy(False)
@@ -271,9 +275,7 @@ class MattingView(QWidget):
     def cancel(self, key: str) -> None:
         if key == "alpha":
             key = self.main_method
-        worker = self.workers.pop(key, None)
-        if worker is not None:
-            worker.cancel()
+        self.jobs.cancel(key)  # the worker reports ``cancelled`` (the pane then says so)
 
     # -- composite -------------------------------------------------------------------------------------
 

@@ -173,7 +173,7 @@ class TrainingTab(QWidget):
         self.thread = TrainingThread(self.trainer)
         self.thread.event.connect(self.on_event)
         self.thread.failed.connect(self.on_failed)
-        self.thread.finished.connect(lambda: self._set_running(False))
+        self.thread.finished.connect(self._thread_finished)  # a method: dropped if the tab is deleted
         self._set_running(True)
         self.status.setText("Starting…")
         self.thread.start()
@@ -211,6 +211,9 @@ class TrainingTab(QWidget):
         if event.kind in ("done", "stopped"):
             self.status.setText(f"{'Finished' if event.kind == 'done' else 'Stopped'} at step {event.step}")
             self.curves.redraw()
+
+    def _thread_finished(self) -> None:
+        self._set_running(False)
 
     def on_failed(self, message: str) -> None:
         self.status.setText(message)

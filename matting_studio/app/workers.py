@@ -2,13 +2,20 @@
 
 The function never knows Qt: it gets ``progress(fraction, message)`` and a ``CancelToken``. Results go back
 through signals (numpy arrays / plain objects); exceptions become a one-line ``error`` message.
+
+:class:`Jobs` owns a pool and keeps at most one *current* worker per key (a pane, an export). Superseding,
+cancelling or clearing a key cancels its worker, and a worker that is no longer current is silenced: its
+late signals (already queued on the GUI thread, or emitted before it notices the cancel) never reach a
+handler, so a handler never sees a previous image's result or a widget that has since been deleted.
 """
 
 from __future__ import annotations
 
 import logging
 import traceback
-from typing import Callable
+from typing import Callable, Optional
+
+import shiboken6
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
@@ -48,6 +55,10 @@ class Worker(QRunnable):
     def cancel(self) -> None:
         self.token.cancel()
 
+    def release(self) -> None:
+        """Drop the function and its inputs (images); the pool keeps its runnables until it is deleted."""
+        self.fn, self.args, self.kwargs = None, (), {}
+
     def run(self) -> None:
         try:
             result = self.fn(*self.args, progress=self.signals.progress.emit, cancel=self.token, **self.kwargs)
@@ -60,8 +71,86 @@ class Worker(QRunnable):
                 self.signals.cancelled.emit()
             else:
                 self.signals.finished.emit(result)
+        finally:
+            self.release()
 
 
 def start(worker: Worker, pool: QThreadPool | None = None) -> Worker:
     (pool or QThreadPool.globalInstance()).start(worker)
     return worker
+
+
+Handler = Optional[Callable[..., None]]
+
+
+class Jobs:
+    """Keyed workers on a pool owned by ``owner``: ``current[key]`` is the worker whose signals are delivered.
+
+    A worker stays current until it reports (``finished``, ``error`` or ``cancelled``), is replaced by
+    :meth:`start` with the same key, or is dropped by :meth:`discard` / :meth:`discard_all`. Dropping cancels
+    its token and takes it off the queue if it has not started; whatever it emits afterwards is ignored, as is
+    everything once ``owner`` is deleted.
+    """
+
+    def __init__(self, owner: QObject, max_threads: int = 2) -> None:
+        self.owner = owner
+        self.pool = QThreadPool(owner)
+        self.pool.setMaxThreadCount(max_threads)
+        self.current: dict[str, Worker] = {}  # read-only for callers
+
+    def start(self, key: str, worker: Worker, *, progress: Handler = None, finished: Handler = None,
+              error: Handler = None, cancelled: Handler = None) -> Worker:
+        """Run ``worker`` as the current one for ``key`` (a previous worker for ``key`` is discarded)."""
+        self.discard(key)
+        token = worker.token  # the relays hold the token, not the worker: no reference cycle through Qt
+
+        def relay(handler: Handler, final: bool):
+            def slot(*args) -> None:
+                w = self.current.get(key)
+                if w is None or w.token is not token or not shiboken6.isValid(self.owner):
+                    return  # superseded, cancelled by a newer load, or the owner is gone
+                if final:
+                    del self.current[key]
+                if handler is not None:
+                    handler(*args)
+            return slot
+
+        worker.signals.progress.connect(relay(progress, False))
+        worker.signals.finished.connect(relay(finished, True))
+        worker.signals.error.connect(relay(error, True))
+        worker.signals.cancelled.connect(relay(cancelled, True))
+        self.current[key] = worker
+        self.pool.start(worker)
+        return worker
+
+    def cancel(self, key: str) -> bool:
+        """User cancel: the worker stays current and reports ``cancelled`` (at once if it had not started)."""
+        worker = self.current.get(key)
+        if worker is None:
+            return False
+        worker.cancel()
+        if self.pool.tryTake(worker):  # still queued: it will never run, so report for it
+            worker.release()
+            worker.signals.cancelled.emit()
+        return True
+
+    def discard(self, key: str) -> Optional[Worker]:
+        """Cancel and silence the worker for ``key`` (returns it, or None)."""
+        worker = self.current.pop(key, None)
+        if worker is not None:
+            worker.cancel()
+            if self.pool.tryTake(worker):
+                worker.release()
+        return worker
+
+    def discard_all(self) -> list[str]:
+        """Cancel and silence every worker; returns the keys that had one."""
+        keys = list(self.current)
+        for key in keys:
+            self.discard(key)
+        return keys
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Discard everything and wait (up to ``timeout_ms``) for running workers; True if the pool is idle."""
+        self.discard_all()
+        return self.pool.waitForDone(timeout_ms)

@@ -9,32 +9,54 @@ pytest.importorskip("PySide6")
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
+def make_window(tmp_path, monkeypatch):
+    """A factory of main windows with private settings and a fast fake segmenter. Every window is closed at
+    teardown and its thread pools must drain, so no worker (or its queued signals) leaks into the next test."""
+    import shiboken6
     from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
 
     from matting_studio.app.main_window import MainWindow
     from matting_studio.engine.pipeline import Pipeline
 
-    pipeline = Pipeline(segmenter="object", method="cf", fast=True)
-    # a fast, deterministic "segmenter": a centred disc (the real ones are tested in tests/engine)
-    def fake_segment(image, *, progress=None, cancel=None):
-        h, w = image.shape[:2]
-        yy, xx = np.mgrid[0:h, 0:w]
-        return (np.hypot(yy - h / 2, xx - w / 2) < min(h, w) / 3).astype(np.float32)
+    made = []
 
-    monkeypatch.setattr(pipeline, "segment", fake_segment)
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings=settings, pipeline=pipeline)
-    win.errors = []
-    original = win.show_error
-    monkeypatch.setattr(win, "show_error", lambda msg: (win.errors.append(msg), original(msg)))
-    win.matting.error.disconnect()
-    win.matting.error.connect(win.show_error)
+    def make():
+        pipeline = Pipeline(segmenter="object", method="cf", fast=True)
+
+        # a fast, deterministic "segmenter": a centred disc (the real ones are tested in tests/engine)
+        def fake_segment(image, *, progress=None, cancel=None):
+            h, w = image.shape[:2]
+            yy, xx = np.mgrid[0:h, 0:w]
+            return (np.hypot(yy - h / 2, xx - w / 2) < min(h, w) / 3).astype(np.float32)
+
+        monkeypatch.setattr(pipeline, "segment", fake_segment)
+        settings = QSettings(str(tmp_path / f"settings{len(made)}.ini"), QSettings.Format.IniFormat)
+        win = MainWindow(settings=settings, pipeline=pipeline)
+        win.errors = []
+        original = win.show_error
+        monkeypatch.setattr(win, "show_error", lambda msg: (win.errors.append(msg), original(msg)))
+        win.matting.error.disconnect()
+        win.matting.error.connect(win.show_error)
+        made.append((win, [win.matting.pool, win.jobs.pool]))
+        return win
+
+    yield make
+    for win, pools in made:
+        if shiboken6.isValid(win):
+            win.close()  # cancels every worker and silences its late signals
+        for pool in pools:
+            if shiboken6.isValid(pool):
+                assert pool.waitForDone(30000), "a worker ignored its cancel token"
+    QApplication.processEvents()  # deliver (and ignore) the signals the cancelled workers queued
+
+
+@pytest.fixture
+def window(qtbot, make_window):
+    win = make_window()
     qtbot.addWidget(win)
     win.show()
-    yield win
-    win.matting.cancel_all()
-    win.matting.pool.waitForDone(10000)
+    return win
 
 
 @pytest.fixture
