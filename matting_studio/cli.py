@@ -87,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ssrn-weights", type=Path)
     p.add_argument("--force", action="store_true")
 
-    p = sub.add_parser("evaluate", help="score methods against ground truth (image/, alpha/, trimap/)")
+    p = sub.add_parser("evaluate", help="score methods against ground truth (image/, alpha/, trimap/); "
+                                        "seconds are per image, after one untimed warm-up run per method")
     p.add_argument("dataset", type=Path)
     p.add_argument("--methods", type=_method_list, default=["cf", "knn", "rw"])
     p.add_argument("--trimaps", default="trimap", help="trimap folder name inside DATASET (e.g. trimap2)")
