@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from matting_studio.engine.models import build_dlmng
-from matting_studio.engine.models.colour_prior import colour_prior, matting_prior, push_pull
+from matting_studio.engine.models.colour_prior import colour_posterior, colour_prior, matting_prior, push_pull
 from matting_studio.engine.models.infer import predict_alpha, unknown_box
 
 
@@ -89,10 +89,11 @@ def test_a_trimap_without_unknown_pixels_is_its_own_answer():
 
 def test_matting_prior_is_a_coarse_closed_form_alpha_with_propagated_colours():
     """Channel 6 is closed-form matting solved at reduced scale: on a smooth two-colour ramp it is close to the
-    truth (much closer than a hard 0/1 guess), known pixels exact; channels 0–5 are :func:`colour_prior`'s."""
+    truth (much closer than a hard 0/1 guess), known pixels exact; channels 0–5 are :func:`colour_prior`'s,
+    channel 7 the colour posterior."""
     image, alpha, trimap, fg, bg = two_colour_composite(120, 180)
     prior = matting_prior(image, trimap, solve_pixels=2000)  # force the downscaled solve
-    assert prior.shape == (7, 120, 180) and prior.dtype == np.float32
+    assert prior.shape == (8, 120, 180) and prior.dtype == np.float32
     assert prior.min() >= 0 and prior.max() <= 1
     unknown = trimap == 0.5
     assert np.all(prior[6][trimap == 1] == 1) and np.all(prior[6][trimap == 0] == 0)
@@ -102,6 +103,7 @@ def test_matting_prior_is_a_coarse_closed_form_alpha_with_propagated_colours():
     with torch.no_grad():
         colours = colour_prior(*as_tensors(image, trimap))[0, :6].numpy()
     assert np.array_equal(prior[:6], colours)
+    assert np.array_equal(prior[7], colour_posterior(image, trimap))
 
 
 def test_matting_prior_without_unknown_pixels_is_the_trimap():
@@ -109,3 +111,26 @@ def test_matting_prior_without_unknown_pixels_is_the_trimap():
     trimap[5:20, 5:30] = 1
     image = np.random.default_rng(0).random((30, 40, 3), dtype=np.float32)
     assert np.array_equal(matting_prior(image, trimap)[6], trimap)
+
+
+def test_colour_posterior_separates_thin_structures_by_colour_and_is_neutral_on_unseen_colours():
+    """Thin green stripes over a blue background, far from any known pixel: the global colour model still says
+    foreground on the stripes and background between them; a colour seen in neither region gets 0.5."""
+    h, w = 60, 90
+    fg, bg = np.float32([0.2, 0.8, 0.2]), np.float32([0.1, 0.2, 0.9])
+    alpha = np.zeros((h, w), np.float32)
+    alpha[:, 12:78:6] = 1.0  # one-pixel stripes, all inside the unknown region
+    image = alpha[..., None] * fg + (1 - alpha[..., None]) * bg
+    trimap = np.full((h, w), 0.5, np.float32)
+    trimap[:, :10], trimap[:, -10:] = 1.0, 0.0
+    image[:, :10] = fg
+    image[30, 40] = [0.9, 0.1, 0.9]  # a colour in neither region
+    post = colour_posterior(image, trimap)
+    unknown = trimap == 0.5
+    stripes = unknown & (alpha == 1)
+    stripes[30, 40] = False
+    gaps = unknown & (alpha == 0)
+    gaps[30, 40] = False
+    assert post[stripes].min() > 0.99 and post[gaps].max() < 0.01
+    assert post[30, 40] == 0.5
+    assert np.all(post[trimap == 1] == 1) and np.all(post[trimap == 0] == 0)

@@ -136,7 +136,7 @@ def test_tiny_overfit_lowers_the_loss():
     model = build_dlmng(config="lite")
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     losses = []
-    for _ in range(40):
+    for _ in range(60):
         out = model(batch["image"], batch["soft_seg"], batch["motion"], None)
         loss = dlmng_loss(out, batch)["total"]
         opt.zero_grad()
