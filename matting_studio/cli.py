@@ -60,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="image files or folders")
     p.add_argument("-o", "--output", type=Path, help="output file (one input) or folder")
     p.add_argument("--method", default=None, choices=CLASSICAL + LEARNED,
-                   help="matting method (default: the learned pipeline when installed, else cf)")
+                   help="matting method (default: cf, or the learned pipeline once its weights are marked default)")
     p.add_argument("--trimap", type=Path, help="trimap file (one input) or folder of trimaps named like the images")
     p.add_argument("--segmenter", default="person", choices=("person", "deeplabv3", "object"),
                    help="soft segmentation for auto mode (no trimap)")

@@ -1,10 +1,11 @@
 """Copy trained weights into ``models/`` (model state only) and register them in ``models/manifest.json``.
 
-    python tools/ship_weights.py CHECKPOINT --name dlmng-lite --description "DLMN-G lite, ..."
+    python tools/ship_weights.py CHECKPOINT --name dlmng-lite --description "DLMN-G lite, ..." [--default]
 
 The file written is ``models/<name>.pt`` holding ``{"model", "size", "kind", "step", "val"}`` (no optimiser
 state); its sha256 goes into the manifest entry, replacing any entry of the same name. Refuses to overwrite an
-existing weights file unless ``--force``.
+existing weights file unless ``--force``. ``--default`` marks the entry as automatic mode's default (do that only
+when the model card shows the learned pipeline ahead of the classical methods).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def main() -> int:
     parser.add_argument("--name", required=True, choices=["dlmng-lite", "ssrn-lite"])
     parser.add_argument("--description", required=True)
     parser.add_argument("--force", action="store_true")
+    parser.add_argument("--default", action="store_true", help="auto mode uses these weights by default")
     args = parser.parse_args()
 
     ckpt = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
@@ -56,7 +58,7 @@ def main() -> int:
     entries = json.loads(manifest_path.read_text()) if manifest_path.is_file() else []
     entries = [e for e in entries if e["name"] != args.name]
     entries.append({"name": args.name, "filename": target.name, "sha256": digest,
-                    "description": args.description, "licence": "Apache-2.0"})
+                    "description": args.description, "licence": "Apache-2.0", "default": args.default})
     manifest_path.write_text(json.dumps(sorted(entries, key=lambda e: e["name"]), indent=2) + "\n")
     print(f"{target.relative_to(ROOT)}: {len(data)} bytes, sha256 {digest}, step {payload['step']}")
     return 0

@@ -57,10 +57,14 @@ def available_methods() -> list[str]:
 
 
 def default_method() -> str:
-    """The method auto mode uses: DLMN-G → SSRN when our weights are installed, else closed-form."""
+    """The method auto mode uses: DLMN-G → SSRN when our weights are installed *and* their manifest entry marks
+    them as the default (they are promoted only once their model card shows them ahead of the classical
+    methods); otherwise closed-form. The learned methods stay available to choose either way."""
+    from matting_studio.engine import weights
+
     methods = available_methods()
     for name in ("ssrn", "dlmng"):
-        if name in methods:
+        if name in methods and weights.is_default(weights.LEARNED_WEIGHTS[name]):
             return name
     return "cf"
 

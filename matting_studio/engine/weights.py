@@ -35,6 +35,7 @@ class WeightSpec:
     description: str
     input_transform: str = ""
     bundled: bool = False
+    default: bool = False  # bundled learned weights: auto mode uses them (set once their model card shows them ahead)
     fetcher: Optional[Callable[[Path, Optional[ProgressFn]], None]] = field(default=None, compare=False)
     env_override: str = ""
 
@@ -120,6 +121,7 @@ def _load_bundled_manifest() -> None:
         spec = WeightSpec(
             name=entry["name"], filename=entry["filename"], sha256=entry["sha256"], source="trained by this project",
             licence=entry.get("licence", "Apache-2.0"), description=entry.get("description", ""), bundled=True,
+            default=bool(entry.get("default", False)),
         )
         REGISTRY[spec.name] = spec
 
@@ -138,6 +140,12 @@ def cache_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("matting-studio", appauthor=False)) / "models"
+
+
+def is_default(name: str) -> bool:
+    """Whether bundled weights ``name`` are marked as the automatic mode's default in ``models/manifest.json``."""
+    spec = REGISTRY.get(name)
+    return bool(spec is not None and spec.default)
 
 
 def get_spec(name: str) -> WeightSpec:

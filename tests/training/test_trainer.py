@@ -90,7 +90,9 @@ def test_pause_and_stop_act_between_steps(tiny_dataset, tmp_path):
 
 
 def test_loss_falls_over_a_short_run(tiny_dataset, tmp_path):
-    events = list(Trainer(config(tiny_dataset, tmp_path / "run", steps=40, lr=3e-3, val_every=100,
+    # DLMN-G lite starts at its (already good) classical prior, so the residual needs a calmer setting than a
+    # from-scratch network: batch 4, lr 1e-3 (as in real training, where the noise of batch 2 hides the trend).
+    events = list(Trainer(config(tiny_dataset, tmp_path / "run", steps=60, lr=1e-3, batch_size=4, val_every=100,
                                  checkpoint_every=100, guidance_mix=(0, 1, 0))).events())
     losses = [e.losses["total"] for e in events if e.kind == "step"]
     assert sum(losses[-8:]) / 8 < 0.9 * sum(losses[:8]) / 8
