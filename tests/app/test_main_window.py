@@ -160,7 +160,9 @@ def test_training_tab_runs_steps_and_updates_the_curve(window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: "Finished" in tab.status.text(), timeout=10000)
     assert len(tab.curves.train) == 4 and len(tab.curves.val) == 2
     assert tab.last_checkpoint is not None and tab.last_checkpoint.is_file()
-    assert tab.use_button.isEnabled()
+    # the thread's queued ``finished`` signal re-enables the buttons right after the last event
+    qtbot.waitUntil(tab.use_button.isEnabled, timeout=10000)
+    assert tab.start_button.isEnabled() and not tab.stop_button.isEnabled()
 
 
 def test_batch_export_writes_every_image_without_overwriting(window, qtbot, tmp_path, synthetic_composite):
