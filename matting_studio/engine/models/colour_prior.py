@@ -119,7 +119,9 @@ def matting_prior(image, trimap, *, solve_pixels: int = SOLVE_PIXELS):
             return estimate_alpha_cf(img, tri, progress=progress, cancel=cancel)
 
         prior[6] = fast_alpha(solve, image, trimap, max_pixels=solve_pixels)
-    return np.nan_to_num(prior, nan=0.5, posinf=1.0, neginf=0.0)
+    if not np.isfinite(prior).all():  # a last guard: the network must never see NaN
+        prior = np.nan_to_num(prior, nan=0.5, posinf=1.0, neginf=0.0)
+    return prior
 
 
 def matting_prior_batch(image: torch.Tensor, trimap: torch.Tensor) -> torch.Tensor:
