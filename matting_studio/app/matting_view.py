@@ -24,7 +24,7 @@ from matting_studio.core.compositing import composite
 STAGE_PANES = [("input", "Input"), ("soft", "Soft segmentation"), ("trimap", "Trimap"), ("alpha", "Alpha"),
                ("foreground", "Foreground"), ("composite", "Composite")]
 METHOD_TITLES = {"ssrn": "DLMN-G + SSRN", "dlmng": "DLMN-G", **{k: v.label for k, v in classical.METHODS.items()}}
-DEFAULT_VISIBLE = {"input", "soft", "trimap", "alpha", "composite", "knn", "rw", "cf"}
+DEFAULT_VISIBLE = {"input", "soft", "trimap", "alpha", "composite", "ssrn", "knn", "rw", "cf"}  # ssrn: when installed
 
 
 class MattingView(QWidget):

@@ -18,6 +18,9 @@ def wait_for_method(qtbot, window, method, timeout=60000):
 def test_title_and_default_panes(window):
     assert window.windowTitle().startswith("Matting Studio")
     assert {"input", "trimap", "alpha", "cf", "knn", "rw"} <= set(window.matting.panes)
+    # the shipped learned pipeline has its panes; DLMN-G → SSRN is shown next to the classical methods
+    assert {"dlmng", "ssrn"} <= set(window.matting.panes)
+    assert {"ssrn", "cf", "knn", "rw"} <= window.matting.visible
 
 
 def test_simulated_drop_opens_the_image(window, qtbot, composite_files):
