@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -45,13 +44,8 @@ def dataset(root: Path, stems):
     return items
 
 
-def best(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+from _timing import best_time  # noqa: E402
+
 
 
 def main() -> None:
@@ -72,7 +66,7 @@ def main() -> None:
     print(f"{'image':<12}{'size':>10}" + "".join(f"{k:>11}" for k in runs) + f"{'ssrn/cf':>9}")
     totals = {k: 0.0 for k in runs}
     for stem, image, trimap in items:
-        secs = {k: best(lambda p=p: p.matte(image, trimap), args.repeats) for k, p in runs.items()}
+        secs = {k: best_time(lambda p=p: p.matte(image, trimap), args.repeats) for k, p in runs.items()}
         for k in runs:
             totals[k] += secs[k]
         print(f"{stem:<12}{image.shape[1]}x{image.shape[0]:<6}" + "".join(f"{secs[k]:>11.3f}" for k in runs)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -22,14 +21,8 @@ from matting_studio.engine.models import build_dlmng, build_ssrn  # noqa: E402
 from matting_studio.training.losses import dlmng_loss  # noqa: E402
 
 
-def best(fn, repeats):
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+from _timing import best_time  # noqa: E402
+
 
 
 def main() -> None:
@@ -49,7 +42,7 @@ def main() -> None:
                 x, s, m = torch.rand(1, 3, h, w), torch.rand(1, 1, h, w), torch.rand(1, 4, h, w)
                 call = (lambda: dl(x, s, m, None)) if name == "DLMN-G" else (lambda: ss(x, m, s, s))
                 with torch.inference_mode():
-                    times.append(best(call, args.repeats))
+                    times.append(best_time(call, args.repeats, warm_up=True))
             row[name] = times
         # training throughput of DLMN-G at 320
         model = build_dlmng(config=size).train()
@@ -67,7 +60,7 @@ def main() -> None:
             loss.backward()
             opt.step()
 
-        ips = b / best(step, args.repeats)
+        ips = b / best_time(step, args.repeats, warm_up=True)
         for name, model_ in (("DLMN-G", dl), ("SSRN", ss)):
             params = sum(p.numel() for p in model_.parameters())
             extra = f"{ips:>18.1f}" if name == "DLMN-G" else f"{'':>18}"
