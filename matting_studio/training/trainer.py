@@ -303,7 +303,44 @@ class Trainer:
                 gt, tri = b["alpha"][0, 0].cpu().numpy(), b["trimap"][0, 0].cpu().numpy()
                 sads.append(sad(pred, gt, tri))
                 mses.append(mse(pred, gt, tri))
-        return {"loss": float(np.mean(loss)), "SAD": float(np.mean(sads)), "MSE": float(np.mean(mses))}
+        metrics = {"loss": float(np.mean(loss)), "SAD": float(np.mean(sads)), "MSE": float(np.mean(mses))}
+        if self.config.model == "dlmng":
+            metrics.update(self._validate_whole_images(model))
+        return metrics
+
+    def _held_out_images(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """(image, alpha, trimap) of the held-out stems at full size; the dataset's ``trimap/`` when it has one
+        (a benchmark's), else a fixed band around the true alpha's unknown pixels."""
+        if getattr(self, "_held_out", None) is None:
+            from matting_studio.core import imageio
+            from matting_studio.core.trimap import validate_trimap
+            from matting_studio.training.imperfect_segmentation import random_trimap
+
+            c, items = self.config, []
+            if c.data_dir and c.val_stems:
+                for stem, image_path, alpha_path, _ in pair_foregrounds(c.data_dir, c.val_stems):
+                    image = imageio.load_image(image_path).rgb
+                    alpha = imageio.load_gray(alpha_path)
+                    trimap_path = Path(c.data_dir) / "trimap" / f"{stem}.png"
+                    trimap = validate_trimap(imageio.load_gray(trimap_path), image.shape) if trimap_path.is_file() \
+                        else random_trimap(alpha, np.random.default_rng([c.seed, 99]))
+                    items.append((image, alpha, trimap))
+            self._held_out = items
+        return self._held_out
+
+    def _validate_whole_images(self, model) -> dict:
+        """``image_SAD`` / ``image_MSE``: the held-out images matted whole, as the pipeline and the benchmark do
+        (crops miss failures that need the whole picture). Empty without held-out stems."""
+        from matting_studio.core.metrics import mse, sad
+        from matting_studio.engine.models.infer import predict_alpha
+
+        scores = []
+        for image, alpha, trimap in self._held_out_images():
+            pred, _ = predict_alpha(model, image, trimap, trimap, device=self.device, working_size=1024)
+            scores.append((sad(pred, alpha, trimap), mse(pred, alpha, trimap)))
+        if not scores:
+            return {}
+        return {"image_SAD": float(np.mean([s for s, _ in scores])), "image_MSE": float(np.mean([m for _, m in scores]))}
 
     # -- loop ------------------------------------------------------------------------------------------
 
@@ -326,7 +363,8 @@ class Trainer:
         step = self.start_step
         best = self.out_dir / "best.pt"
         if self.start_step > 0 and best.is_file():  # resuming: only a better validation replaces best.pt
-            self._best_sad = float(checkpoints.load_checkpoint(best).get("val", {}).get("SAD", float("inf")))
+            val = checkpoints.load_checkpoint(best).get("val", {})
+            self._best_sad = float(val.get("image_SAD", val.get("SAD", float("inf"))))
         t_start, done_here = time.perf_counter(), 0
         while step < c.steps:
             while self._pause.is_set() and not self._stop.is_set():
@@ -359,8 +397,9 @@ class Trainer:
                 metrics = self.validate()
                 curves.append_row(self.out_dir, {"step": step, "split": "val", **metrics})
                 curves.plot(self.out_dir)
-                if metrics.get("SAD", float("inf")) < self._best_sad:  # early stopping keeps the best weights
-                    self._best_sad = metrics["SAD"]
+                score = metrics.get("image_SAD", metrics.get("SAD", float("inf")))  # whole images when held out
+                if score < self._best_sad:  # early stopping keeps the best weights
+                    self._best_sad = score
                     checkpoints.save_checkpoint(self.out_dir / "best.pt", {
                         "model": self._bare(self.model).state_dict(), "size": c.size, "kind": c.model,
                         "config": c.to_dict(), "step": step, "val": metrics})

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 
+import numpy as np
 import pytest
 import torch
 
@@ -37,7 +38,8 @@ def test_events_checkpoints_and_curves(tiny_dataset, tmp_path):
     assert all(e.losses["total"] > 0 and e.images_per_s > 0 and e.lr > 0 for e in steps)
     assert steps[-1].eta_s == 0
     val = [e for e in events if e.kind == "validation"][-1]
-    assert set(val.metrics) == {"loss", "SAD", "MSE"}
+    assert set(val.metrics) == {"loss", "SAD", "MSE", "image_SAD", "image_MSE"}  # crops and the held-out image
+    assert val.metrics["image_SAD"] >= 0 and 0 <= val.metrics["image_MSE"] <= 1
     run = tmp_path / "run"
     assert (run / "last.pt").is_file() and (run / "model.pt").is_file() and (run / "curves.png").stat().st_size > 0
     lines = (run / "curves.csv").read_text().splitlines()
@@ -48,19 +50,37 @@ def test_events_checkpoints_and_curves(tiny_dataset, tmp_path):
     assert not any(k.startswith("module.") for k in ckpt["model"])
 
 
-def test_best_checkpoint_follows_the_lowest_validation_sad(tiny_dataset, tmp_path):
+def test_best_checkpoint_follows_the_lowest_whole_image_validation_sad(tiny_dataset, tmp_path):
     run = tmp_path / "run"
     events = list(Trainer(config(tiny_dataset, run, steps=9)).events())
     vals = [e for e in events if e.kind == "validation"]
-    best = min(vals, key=lambda e: e.metrics["SAD"])
+    best = min(vals, key=lambda e: e.metrics["image_SAD"])
     ckpt = torch.load(run / "best.pt", map_location="cpu", weights_only=False)
-    assert ckpt["step"] == best.step and ckpt["val"]["SAD"] == pytest.approx(best.metrics["SAD"])
+    assert ckpt["step"] == best.step and ckpt["val"]["image_SAD"] == pytest.approx(best.metrics["image_SAD"])
     assert "optimizer" not in ckpt  # weights only, ready to ship
     # a resumed run keeps best.pt unless it validates better than the recorded best
-    ckpt["val"]["SAD"] = -1.0
+    ckpt["val"]["image_SAD"] = -1.0
     torch.save(ckpt, run / "best.pt")
     run_training(config(tiny_dataset, run, steps=12, resume=True))
-    assert torch.load(run / "best.pt", map_location="cpu", weights_only=False)["val"]["SAD"] == -1.0
+    assert torch.load(run / "best.pt", map_location="cpu", weights_only=False)["val"]["image_SAD"] == -1.0
+
+
+def test_whole_image_validation_uses_the_benchmark_trimap_when_the_dataset_has_one(tiny_dataset, tmp_path):
+    """A dataset with ``trimap/`` (a benchmark's) is validated on those trimaps; a tighter trimap leaves fewer
+    unknown pixels to get wrong, so the whole-image SAD changes with it."""
+    from matting_studio.core import imageio
+
+    data, _ = tiny_dataset
+    wide = Trainer(config(tiny_dataset, tmp_path / "a"))
+    wide._setup()
+    (image, alpha, trimap_wide), = wide._held_out_images()
+    tight = np.where(alpha >= 0.999, 1.0, np.where(alpha <= 0.001, 0.0, 0.5)).astype(np.float32)
+    imageio.save_png(data / "trimap" / "s2.png", tight)
+    given = Trainer(config(tiny_dataset, tmp_path / "b"))
+    given._setup()
+    (_, _, trimap_given), = given._held_out_images()
+    assert np.array_equal(trimap_given, tight) and (trimap_given == 0.5).sum() < (trimap_wide == 0.5).sum()
+    assert image.shape[:2] == alpha.shape == trimap_wide.shape
 
 
 def test_resume_equals_uninterrupted_training(tiny_dataset, tmp_path):
@@ -109,7 +129,7 @@ def test_ssrn_adversarial_training_with_teacher(tiny_dataset, tmp_path):
     assert {"sup_alpha", "sup_composition", "total"} <= set(steps[1].losses)
     assert {"alpha", "gan"} <= set(steps[2].losses)
     val = [e for e in events if e.kind == "validation"]  # --data given: teacher → SSRN on labelled crops
-    assert val and set(val[-1].metrics) == {"loss", "SAD", "MSE"} and val[-1].metrics["SAD"] >= 0
+    assert val and set(val[-1].metrics) == {"loss", "SAD", "MSE"} and val[-1].metrics["SAD"] >= 0  # crops only
     assert (tmp_path / "ssrn" / "best.pt").is_file()
     ckpt = torch.load(tmp_path / "ssrn" / "last.pt", weights_only=False)
     assert ckpt["discriminator"] is not None and ckpt["kind"] == "ssrn"
