@@ -19,13 +19,18 @@ def guidance(batch: dict, mode: str):
     return batch["soft_seg"], None
 
 
+def _prior(batch: dict, trimap):
+    """The batch's precomputed matting prior, for the trimap it was made from (None without a trimap)."""
+    return batch.get("prior") if trimap is not None else None
+
+
 def dlmng_step(model, optimizer, batch: dict, *, mode: str = "auto") -> dict:
     """Supervised DLMN-G step on a composited batch with the guidance of ``mode`` (see :func:`guidance`)."""
     import torch
 
     model.train()
     seg, trimap = guidance(batch, mode)
-    out = model(batch["image"], seg, batch["motion"], trimap, prior=batch.get("prior") if trimap is not None else None)
+    out = model(batch["image"], seg, batch["motion"], trimap, prior=_prior(batch, trimap))
     if mode == "auto" and "seg_unknown" in batch:  # the loss looks where the pipeline's trimap is unsure
         batch = {**batch, "unknown": batch["seg_unknown"]}
     terms = losses.dlmng_loss(out, batch)
@@ -48,7 +53,7 @@ def ssrn_step(generator, discriminator, opt_g, opt_d, teacher, batch: dict) -> d
     trimap = batch.get("seg_trimap")  # the automatic pipeline's trimap, as at inference
     with torch.no_grad():
         teacher.eval()
-        t_out = teacher(image, seg, motion, trimap, prior=batch.get("prior") if trimap is not None else None)
+        t_out = teacher(image, seg, motion, trimap, prior=_prior(batch, trimap))
     generator.train()
     out = generator(image, motion, seg, t_out["alpha"])
     out = {**out, "alpha": apply_known(out["alpha"], trimap)}
@@ -80,7 +85,7 @@ def ssrn_supervised_step(generator, opt_g, teacher, batch: dict, *, mode: str = 
     with torch.no_grad():
         teacher.eval()
         coarse = teacher(batch["image"], seg, batch["motion"], trimap,
-                         prior=batch.get("prior") if trimap is not None else None)["alpha"]
+                         prior=_prior(batch, trimap))["alpha"]
     generator.train()
     out = generator(batch["image"], batch["motion"], seg, coarse)
     out = {**out, "alpha": apply_known(out["alpha"], trimap)}

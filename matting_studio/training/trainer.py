@@ -92,6 +92,7 @@ class Trainer:
         self._pool = None
         self._pending: dict = {}
         self._best_sad = float("inf")
+        self._held_out: Optional[list] = None  # loaded on the first whole-image validation
         self._stop = threading.Event()
         self.rank, self.world = _world()
 
@@ -311,7 +312,7 @@ class Trainer:
     def _held_out_images(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """(image, alpha, trimap) of the held-out stems at full size; the dataset's ``trimap/`` when it has one
         (a benchmark's), else a fixed band around the true alpha's unknown pixels."""
-        if getattr(self, "_held_out", None) is None:
+        if self._held_out is None:
             from matting_studio.core import imageio
             from matting_studio.core.trimap import validate_trimap
             from matting_studio.training.imperfect_segmentation import random_trimap
