@@ -118,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint-every", type=int, default=100)
     p.add_argument("--val-images", default=None, help="comma-separated stems held out for validation")
     p.add_argument("--synthetic", type=float, default=0.0, help="fraction of procedural synthetic foregrounds")
+    p.add_argument("--real", type=float, default=0.0,
+                   help="fraction of DLMN-G samples that are the labelled photos on their own backgrounds")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--init", type=Path, help="start from these weights (fine-tuning)")

@@ -5,6 +5,11 @@
 crops centred on unknown pixels, random scale, flips, colour jitter, a new background every time. Samples are
 a pure function of ``(seed, index)`` so that training order is reproducible and resumable.
 
+With ``real_fraction`` some samples are instead crops of the labelled photos themselves, on their own real
+background (whose colours overlap the subject's far more often than a random background's), with the
+benchmark trimaps (``trimap/``, ``trimap2/``) when the folder has them. Their matting prior is computed on the
+whole photo, as at inference, then cropped.
+
 Every sample is a dict of ``float32`` tensors ``(C, S, S)``: ``image`` (3), ``alpha`` (1), ``fg`` (3),
 ``bg`` (3), ``soft_seg`` (1), ``motion`` (4), ``trimap`` (1, {0, 0.5, 1}, from the true alpha), ``unknown``
 (1), ``seg_trimap`` / ``seg_unknown`` (the automatic pipeline's trimap made from ``soft_seg``), with
@@ -77,8 +82,11 @@ class CompositionDataset:
 
     def __init__(self, data_dir: Optional[Path], backgrounds: Sequence[Path] | Path, *, crop: int = 320,
                  stems: Optional[Sequence[str]] = None, synthetic_fraction: float = 0.0, seed: int = 0,
-                 cache_dir: Optional[Path] = None, augment: bool = True, length: int = 100_000) -> None:
+                 cache_dir: Optional[Path] = None, augment: bool = True, length: int = 100_000,
+                 real_fraction: float = 0.0) -> None:
         self.items = pair_foregrounds(data_dir, stems) if data_dir is not None else []
+        self.data_dir = Path(data_dir) if data_dir is not None else None
+        self.real_fraction = float(real_fraction) if self.items else 0.0
         if not self.items and synthetic_fraction <= 0:
             raise DatasetError("No foregrounds: give a data folder or a synthetic fraction.")
         self.synthetic_fraction = 1.0 if not self.items else float(synthetic_fraction)
@@ -87,6 +95,7 @@ class CompositionDataset:
         self.cache_dir = cache_dir
         self._fg_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._bg_cache: dict[int, np.ndarray] = {}
+        self._photo_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def __len__(self) -> int:
         return self.length
@@ -104,6 +113,10 @@ class CompositionDataset:
             self._fg_cache[i] = (_to_uint8(fg), _to_uint8(alpha))
         fg, alpha = self._fg_cache[i]
         return fg.astype(np.float32) / 255, alpha.astype(np.float32) / 255
+
+    def _benchmark_trimaps(self, i: int) -> list[Path]:
+        stem = self.items[i][0]
+        return [p for folder in ("trimap", "trimap2") for p in (self.data_dir / folder).glob(f"{stem}.png")]
 
     def _background(self, i: int) -> np.ndarray:
         if i not in self._bg_cache:
@@ -148,9 +161,12 @@ class CompositionDataset:
         bg = bg[y0:y0 + s, x0:x0 + s]
         return bg[:, ::-1] if self.augment and rng.random() < 0.5 else bg
 
-    def sample(self, index: int) -> dict[str, np.ndarray]:
-        """The sample for ``index`` as numpy arrays ``(S, S, C)`` / ``(S, S)``."""
+    def sample(self, index: int, prior_key: Optional[str] = None) -> dict[str, np.ndarray]:
+        """The sample for ``index`` as numpy arrays ``(S, S, C)`` / ``(S, S)``; with ``prior_key``
+        (``"trimap"`` or ``"seg_trimap"``) also ``prior`` ``(S, S, 8)``, the matting prior for that trimap."""
         rng = np.random.default_rng([self.seed, index])
+        if self.real_fraction > 0 and rng.random() < self.real_fraction:
+            return self._real_sample(rng, prior_key)
         if rng.random() < self.synthetic_fraction:
             fg, alpha = synthetic_foreground(self.crop, seed=int(rng.integers(0, 2**31)))
         else:
@@ -164,30 +180,114 @@ class CompositionDataset:
         fg, alpha, bg = (np.ascontiguousarray(a, dtype=np.float32) for a in (fg, alpha, bg))
         image = alpha[..., None] * fg + (1 - alpha[..., None]) * bg  # composite after all fg augmentation
         trimap = random_trimap(alpha, rng)
+        motion = self._motion(image, rng)
+        soft_seg = imperfect_segmentation(alpha, rng)
+        seg_trimap = seg_trimap_like_pipeline(soft_seg, rng)
+        out = {"image": image, "alpha": alpha, "fg": fg, "bg": bg, "soft_seg": soft_seg, "motion": motion,
+               "trimap": trimap, "seg_trimap": seg_trimap}
+        if prior_key is not None:
+            out["prior"] = _prior_hwc(image, out[prior_key])
+        return _with_unknown(out)
+
+    def _motion(self, image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """``(S, S, 4)``: the grayscale frame four times, a still photo or a burst with tiny camera shake."""
         gray = grayscale(image)
         frames = [gray]
-        for _ in range(3):  # a still photo, or a burst with tiny camera shake
+        for _ in range(3):
             if self.augment and rng.random() < 0.3:
                 shift = np.float32([[1, 0, rng.uniform(-1.5, 1.5)], [0, 1, rng.uniform(-1.5, 1.5)]])
                 frames.append(cv2.warpAffine(gray, shift, gray.shape[::-1], borderMode=cv2.BORDER_REPLICATE))
             else:
                 frames.append(gray)
+        return np.stack(frames, -1)
+
+    def _real_sample(self, rng: np.random.Generator, prior_key: Optional[str]) -> dict[str, np.ndarray]:
+        """A crop of a labelled photo on its own background; trimaps, segmentation and prior made on the whole
+        (rescaled) photo first, as the pipeline makes them, then cropped."""
+        i = int(rng.integers(0, len(self.items)))
+        s = self.crop
+        image, alpha = self._photo(i)
+        fg, _ = self._foreground(i)
+        h, w = alpha.shape
+        f = float(rng.choice([1.0, 1.5, 2.0])) if self.augment else 1.0
+        f = min(f, min(h, w) / s)  # the rescaled photo still covers the crop
+        size = (max(s, round(w / f)), max(s, round(h / f)))
+        interp = cv2.INTER_AREA if f > 1 else cv2.INTER_LINEAR
+        image, alpha, fg = (cv2.resize(a, size, interpolation=interp) for a in (image, alpha, fg))
+        a3 = alpha[..., None]
+        # The photo's own background where it shows; where the subject is opaque it is never seen (weight 1 − α ≈ 0).
+        bg = np.where(a3 < 0.98, (image - a3 * fg) / np.maximum(1 - a3, 1e-3), image)
+        trimaps = self._benchmark_trimaps(i)
+        if trimaps and rng.random() < 0.5:
+            trimap = imageio.load_gray(trimaps[int(rng.integers(0, len(trimaps)))])
+            trimap = np.where(trimap > 0.75, 1.0, np.where(trimap < 0.25, 0.0, 0.5)).astype(np.float32)
+            trimap = cv2.resize(trimap, size, interpolation=cv2.INTER_NEAREST)
+        else:
+            trimap = random_trimap(alpha, rng, high=max(4, s // 16))
+        if self.augment:
+            if rng.random() < 0.5:
+                image, alpha, fg, bg, trimap = (a[:, ::-1] for a in (image, alpha, fg, bg, trimap))
+            gain = rng.uniform(0.8, 1.2, size=3).astype(np.float32) * np.float32(rng.uniform(0.85, 1.15))
+            image, fg, bg = (np.clip(a * gain, 0, 1) for a in (image, fg, bg))
+        image, alpha, fg, bg, trimap = (np.ascontiguousarray(a, dtype=np.float32)
+                                        for a in (image, alpha, fg, bg, trimap))
         soft_seg = imperfect_segmentation(alpha, rng)
-        seg_trimap = seg_trimap_like_pipeline(soft_seg, rng)
-        return {"image": image, "alpha": alpha, "fg": fg, "bg": bg,
-                "soft_seg": soft_seg, "motion": np.stack(frames, -1),
-                "trimap": trimap, "unknown": (trimap == 0.5).astype(np.float32),
-                "seg_trimap": seg_trimap, "seg_unknown": (seg_trimap == 0.5).astype(np.float32)}
+        seg_trimap = seg_trimap_like_pipeline(soft_seg, rng, high=max(4, s // 16))
+        full = {"image": image, "alpha": alpha, "fg": fg, "bg": bg, "soft_seg": soft_seg,
+                "trimap": trimap, "seg_trimap": seg_trimap}
+        if prior_key is not None:
+            full["prior"] = _prior_hwc(image, full[prior_key])
+        y0, x0 = self._crop_origin(alpha, rng)
+        out = {k: np.ascontiguousarray(v[y0:y0 + s, x0:x0 + s]) for k, v in full.items()}
+        out["motion"] = self._motion(out["image"], rng)
+        return _with_unknown(out)
+
+    def _photo(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """The labelled photo and its true alpha, float32 in [0, 1] (uint8 in memory)."""
+        if i not in self._photo_cache:
+            _, image_path, alpha_path, _ = self.items[i]
+            self._photo_cache[i] = (_to_uint8(imageio.load_image(image_path).rgb),
+                                    _to_uint8(imageio.load_gray(alpha_path)))
+        image, alpha = self._photo_cache[i]
+        return image.astype(np.float32) / 255, alpha.astype(np.float32) / 255
+
+    def _crop_origin(self, alpha: np.ndarray, rng: np.random.Generator) -> tuple[int, int]:
+        """Top-left of an ``S × S`` crop centred near a random mixed pixel (jittered), inside the image."""
+        s, (h, w) = self.crop, alpha.shape
+        unknown = np.argwhere((alpha > 0.02) & (alpha < 0.98))
+        cy, cx = unknown[int(rng.integers(0, len(unknown)))] if len(unknown) else (h // 2, w // 2)
+        if self.augment:
+            cy += int(rng.integers(-s // 4, s // 4 + 1))
+            cx += int(rng.integers(-s // 4, s // 4 + 1))
+        return int(np.clip(cy - s // 2, 0, h - s)), int(np.clip(cx - s // 2, 0, w - s))
+
+    def item(self, index: int, prior_key: Optional[str] = None) -> dict:
+        """:meth:`sample` as tensors ``(C, S, S)``."""
+        return to_tensors(self.sample(index, prior_key))
 
     def __getitem__(self, index: int) -> dict:
         return to_tensors(self.sample(index))
 
 
-def seg_trimap_like_pipeline(soft_seg: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """The automatic pipeline's trimap (erode / dilate the soft mask) with random radii, errors included."""
+def _prior_hwc(image: np.ndarray, trimap: np.ndarray) -> np.ndarray:
+    """The matting prior of ``trimap`` as ``(H, W, 8)`` (see :func:`~matting_studio.engine.models.colour_prior.matting_prior`)."""
+    from matting_studio.engine.models.colour_prior import matting_prior
+
+    return np.ascontiguousarray(matting_prior(image, trimap).transpose(1, 2, 0))
+
+
+def _with_unknown(sample: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    sample["unknown"] = (sample["trimap"] == 0.5).astype(np.float32)
+    sample["seg_unknown"] = (sample["seg_trimap"] == 0.5).astype(np.float32)
+    return sample
+
+
+def seg_trimap_like_pipeline(soft_seg: np.ndarray, rng: np.random.Generator, high: Optional[int] = None) -> np.ndarray:
+    """The automatic pipeline's trimap (erode / dilate the soft mask) with random radii up to ``high``
+    (default a 16th of the shorter side), errors included."""
     from matting_studio.core.trimap import trimap_from_mask
 
-    high = max(3, min(soft_seg.shape) // 16)
+    high = high or max(3, min(soft_seg.shape) // 16)
     return trimap_from_mask(soft_seg, erode=int(rng.integers(2, high + 1)), dilate=int(rng.integers(2, high + 1)))
 
 

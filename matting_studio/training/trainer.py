@@ -46,6 +46,7 @@ class TrainConfig:
     val_stems: Optional[list[str]] = None
     val_fraction: float = 0.2
     synthetic_fraction: float = 0.0
+    real_fraction: float = 0.0  # DLMN-G samples that are the labelled photos on their own backgrounds
     keep_checkpoints: int = 3
     val_samples: int = 8
     guidance_mix: tuple[float, float, float] = (0.45, 0.55, 0.0)  # DLMN-G batches: auto / trimap / segmentation
@@ -138,7 +139,7 @@ class Trainer:
                 raise DatasetError("Every image is held out for validation; leave some for training.")
             self.train_data = CompositionDataset(c.data_dir if train else None, c.backgrounds_dir, crop=c.crop,
                                                  stems=train or None, synthetic_fraction=c.synthetic_fraction,
-                                                 seed=c.seed, cache_dir=cache)
+                                                 seed=c.seed, cache_dir=cache, real_fraction=c.real_fraction)
             self.val_data = CompositionDataset(c.data_dir, c.backgrounds_dir, crop=c.crop, stems=val, seed=c.seed + 99,
                                                cache_dir=cache, augment=False) if val else \
                 CompositionDataset(None, c.backgrounds_dir, crop=c.crop, synthetic_fraction=1.0, seed=c.seed + 99,
@@ -231,11 +232,14 @@ class Trainer:
         base = (step * self.world + self.rank) * c.batch_size
         supervised = self._supervised_ssrn_step(step)
         source = self.labelled_data if supervised else self.train_data
-        batch = collate([source[base + j] for j in range(c.batch_size)])
-        # The trimap this step feeds the networks gets its matting prior, as the pipeline computes it.
+        # The trimap this step feeds the networks gets its matting prior, as the pipeline computes it (a labelled
+        # dataset makes it per sample: on the whole photo for crops of real photos).
         mode = self._guidance_mode(step) if c.model == "dlmng" or supervised else "auto"
-        key = {"auto": "seg_trimap", "trimap": "trimap"}.get(mode)
-        if key is not None and self._uses_prior():
+        key = {"auto": "seg_trimap", "trimap": "trimap"}.get(mode) if self._uses_prior() else None
+        if key is not None and hasattr(source, "item"):
+            return collate([source.item(base + j, key) for j in range(c.batch_size)])
+        batch = collate([source[base + j] for j in range(c.batch_size)])
+        if key is not None:
             batch["prior"] = batch_prior(batch["image"], batch[key])
         return batch
 

@@ -108,3 +108,66 @@ def test_unlabelled_photos(tiny_dataset):
     assert s["soft_seg"].shape == (1, 32, 32) and s["motion"].shape == (4, 32, 32)
     seg_ds = UnlabelledPhotos(data / "image", bg, crop=32, segment=lambda im: np.full(im.shape[:2], 0.25, np.float32))
     assert torch.all(seg_ds[1]["soft_seg"] == 0.25)
+
+
+def test_real_samples_are_crops_of_the_photo_with_its_whole_image_prior(tiny_dataset):
+    from matting_studio.core import imageio
+
+    data, bg = tiny_dataset
+    ds = CompositionDataset(data, bg, crop=32, seed=2, real_fraction=1.0, augment=False)
+    photos = {p.stem: (imageio.load_image(p).rgb, imageio.load_gray(data / "alpha" / p.name))
+              for p in sorted((data / "image").iterdir())}
+    for i in range(4):
+        s = ds.sample(i, prior_key="trimap")
+        assert s["image"].shape == (32, 32, 3) and s["prior"].shape == (32, 32, 8)
+        # find the photo and the crop it was cut from (no augmentation: same scale, no flip or gain)
+        hits = [(stem, y, x) for stem, (img, _) in photos.items()
+                for y in range(img.shape[0] - 31) for x in range(img.shape[1] - 31)
+                if np.allclose(img[y:y + 32, x:x + 32], s["image"], atol=0.6 / 255)]
+        assert len(hits) == 1
+        stem, y, x = hits[0]
+        image, alpha = photos[stem]
+        assert np.allclose(s["alpha"], alpha[y:y + 32, x:x + 32], atol=1 / 255)
+        # on its own background: the recovered background recomposes the photo where it shows
+        recomposed = s["alpha"][..., None] * s["fg"] + (1 - s["alpha"][..., None]) * s["bg"]
+        shows = s["alpha"] < 0.9
+        assert shows.any() and np.abs(recomposed - s["image"])[shows].max() < 0.02
+        assert set(np.unique(s["trimap"]).tolist()) <= {0.0, 0.5, 1.0}
+        assert np.array_equal(s["unknown"], (s["trimap"] == 0.5).astype(np.float32))
+
+
+def test_real_sample_prior_comes_from_the_whole_photo(tiny_dataset, monkeypatch):
+    data, bg = tiny_dataset
+    seen = []
+    real = datasets._prior_hwc
+    monkeypatch.setattr(datasets, "_prior_hwc", lambda image, trimap: seen.append(image.shape) or real(image, trimap))
+    ds = CompositionDataset(data, bg, crop=32, seed=2, real_fraction=1.0, augment=False)
+    s = ds.sample(0, prior_key="seg_trimap")
+    assert seen == [(48, 56, 3)]  # the whole photo, then cropped
+    assert s["prior"].shape == (32, 32, 8)
+    composite = CompositionDataset(data, bg, crop=32, seed=2, augment=False)
+    composite.sample(0, prior_key="trimap")
+    assert seen[-1] == (32, 32, 3)  # a composite's background is only the crop's
+
+
+def test_real_samples_use_the_benchmark_trimaps_when_present(tiny_dataset):
+    from matting_studio.core import imageio
+
+    data, bg = tiny_dataset
+    for p in (data / "alpha").iterdir():  # a benchmark trimap unlike any random one: a fixed 3-column band
+        a = imageio.load_gray(p)
+        tri = np.where(a > 0.5, 1.0, 0.0).astype(np.float32)
+        tri[:, 20:23] = 0.5
+        imageio.save_png(data / "trimap" / p.name, tri)
+    ds = CompositionDataset(data, bg, crop=32, seed=3, real_fraction=1.0, augment=False)
+    band = [bool((s["trimap"] == 0.5).any() and np.array_equal(np.flatnonzero((s["trimap"] == 0.5).all(0)),
+                                                                 np.flatnonzero((s["trimap"] == 0.5).any(0))))
+            for s in (ds.sample(i) for i in range(12))]
+    assert any(band) and not all(band)  # about half the real samples take the benchmark trimap
+
+
+def test_real_fraction_zero_keeps_the_composited_samples(tiny_dataset):
+    data, bg = tiny_dataset
+    a = CompositionDataset(data, bg, crop=32, seed=5)
+    b = CompositionDataset(data, bg, crop=32, seed=5, real_fraction=0.0)
+    assert all(torch.equal(a[2][k], b[2][k]) for k in a[2])

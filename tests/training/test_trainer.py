@@ -83,6 +83,22 @@ def test_whole_image_validation_uses_the_benchmark_trimap_when_the_dataset_has_o
     assert image.shape[:2] == alpha.shape == trimap_wide.shape
 
 
+def test_real_photo_batches_carry_the_whole_photo_prior(tiny_dataset, tmp_path, monkeypatch):
+    from matting_studio.training import datasets
+
+    shapes = []
+    real = datasets._prior_hwc
+    monkeypatch.setattr(datasets, "_prior_hwc", lambda image, trimap: shapes.append(image.shape) or real(image, trimap))
+    trainer = Trainer(config(tiny_dataset, tmp_path / "run", real_fraction=1.0, guidance_mix=(0.0, 1.0, 0.0)))
+    trainer._setup()
+    batch = trainer._make_batch(0)
+    assert batch["prior"].shape == (2, 8, 32, 32) and torch.isfinite(batch["prior"]).all()
+    assert len(shapes) == 2 and all(sh[:2] != (32, 32) for sh in shapes)  # the whole (rescaled) photos, then cropped
+    events = list(Trainer(config(tiny_dataset, tmp_path / "mixed", real_fraction=0.5, steps=3)).events())
+    assert events[-1].kind == "done"
+    assert all(np.isfinite(e.losses["total"]) for e in events if e.kind == "step")
+
+
 def test_resume_equals_uninterrupted_training(tiny_dataset, tmp_path):
     straight = tmp_path / "straight"
     run_training(config(tiny_dataset, straight, checkpoint_every=100))
