@@ -51,6 +51,7 @@ class TrainConfig:
     val_samples: int = 8
     guidance_mix: tuple[float, float, float] = (0.45, 0.55, 0.0)  # DLMN-G batches: auto / trimap / segmentation
     init_weights: Optional[Path] = None  # start from these weights (fine-tuning); ignored when resuming
+    ema: float = 0.0  # decay of an exponential moving average of the weights (0: off); validated and saved
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -188,11 +189,25 @@ class Trainer:
         self.opt_d = torch.optim.AdamW(self.discriminator.parameters(), lr=c.lr, betas=(0.5, 0.999)) \
             if self.discriminator is not None else None
         self.start_step = 0
+        ema_state = None
         if c.resume and (self.out_dir / "last.pt").is_file():
-            self._restore(checkpoints.load_checkpoint(self.out_dir / "last.pt"))
+            ckpt = checkpoints.load_checkpoint(self.out_dir / "last.pt")
+            self._restore(ckpt)
+            ema_state = ckpt.get("ema")
+        self.ema = None
+        if c.ema > 0:  # a smoothed copy of the weights: what is validated, kept as best and shipped
+            from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+            self.ema = AveragedModel(self._bare(self.model), multi_avg_fn=get_ema_multi_avg_fn(c.ema), use_buffers=True)
+            if ema_state is not None:
+                self.ema.load_state_dict(ema_state)
 
     def _bare(self, module):
         return module.module if hasattr(module, "module") else module
+
+    def _weights_model(self):
+        """The network that is validated and saved as best / final weights: the moving average when on."""
+        return self.ema.module if self.ema is not None else self._bare(self.model)
 
     def _restore(self, ckpt: dict) -> None:
         self._bare(self.model).load_state_dict(ckpt["model"])
@@ -211,6 +226,7 @@ class Trainer:
             "size": self.config.size, "kind": self.config.model, "rng": checkpoints.rng_state(),
             "discriminator": self._bare(self.discriminator).state_dict() if self.discriminator is not None else None,
             "opt_d": self.opt_d.state_dict() if self.opt_d is not None else None,
+            "ema": self.ema.state_dict() if self.ema is not None else None,
         }
 
     def _init_weights(self):
@@ -287,7 +303,7 @@ class Trainer:
 
         if self.val_data is None:
             return {}
-        model = self._bare(self.model)
+        model = self._weights_model()
         model.eval()
         sads, mses, loss = [], [], []
         with torch.no_grad():
@@ -390,6 +406,8 @@ class Trainer:
                 terms = ssrn_step(self.model, self.discriminator, self.optimizer, self.opt_d, self.teacher, batch)
             lr = self.optimizer.param_groups[0]["lr"]
             self.scheduler.step()
+            if self.ema is not None:
+                self.ema.update_parameters(self._bare(self.model))
             step += 1
             done_here += 1
             elapsed = time.perf_counter() - t_start
@@ -406,7 +424,7 @@ class Trainer:
                 if score < self._best_sad:  # early stopping keeps the best weights
                     self._best_sad = score
                     checkpoints.save_checkpoint(self.out_dir / "best.pt", {
-                        "model": self._bare(self.model).state_dict(), "size": c.size, "kind": c.model,
+                        "model": self._weights_model().state_dict(), "size": c.size, "kind": c.model,
                         "config": c.to_dict(), "step": step, "val": metrics})
                 yield TrainEvent("validation", step, c.steps, metrics=metrics)
             if writer and (step % c.checkpoint_every == 0 or step == c.steps):
@@ -418,7 +436,7 @@ class Trainer:
         if writer:
             curves.plot(self.out_dir)
             final = checkpoints.save_checkpoint(self.out_dir / "model.pt", {
-                "model": self._bare(self.model).state_dict(), "size": c.size, "kind": c.model,
+                "model": self._weights_model().state_dict(), "size": c.size, "kind": c.model,
                 "config": c.to_dict(), "step": step})
             yield TrainEvent("done", step, c.steps, path=final)
         else:

@@ -113,6 +113,37 @@ def test_resume_equals_uninterrupted_training(tiny_dataset, tmp_path):
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
+def test_ema_weights_are_the_ones_validated_and_saved_and_resume_exactly(tiny_dataset, tmp_path):
+    straight = tmp_path / "straight"
+    events = list(Trainer(config(tiny_dataset, straight, ema=0.5, checkpoint_every=100)).events())
+    last = torch.load(straight / "last.pt", map_location="cpu", weights_only=False)
+    raw, final = last["model"], weights_of(straight / "model.pt")
+    ema = {k[len("module."):]: v for k, v in last["ema"].items() if k.startswith("module.")}
+    assert final.keys() == raw.keys() == ema.keys()
+    assert all(torch.equal(final[k], ema[k]) for k in final)  # model.pt is the moving average ...
+    assert any(not torch.equal(final[k], raw[k]) for k in final if final[k].is_floating_point())  # ... not the last step
+    # validation scored the average: matting the held-out image with model.pt gives the last validation's score
+    from matting_studio.core import imageio
+    from matting_studio.core.metrics import sad
+    from matting_studio.engine.models import build_dlmng
+    from matting_studio.engine.models.infer import predict_alpha
+
+    data = tiny_dataset[0]
+    image, alpha = imageio.load_image(data / "image" / "s2.png").rgb, imageio.load_gray(data / "alpha" / "s2.png")
+    _, _, trimap = Trainer(config(tiny_dataset, tmp_path / "probe"))._held_out_images()[0]
+    pred, _ = predict_alpha(build_dlmng(weights=final).eval(), image, trimap, trimap, working_size=1024)
+    assert sad(pred, alpha, trimap) == pytest.approx([e for e in events if e.kind == "validation"][-1].metrics["image_SAD"],
+                                                     rel=1e-4, abs=1e-6)
+    split = tmp_path / "split"
+    trainer = Trainer(config(tiny_dataset, split, ema=0.5))
+    for event in trainer.events():
+        if event.kind == "checkpoint" and event.step == 3:
+            break
+    run_training(config(tiny_dataset, split, ema=0.5, resume=True))
+    b = weights_of(split / "model.pt")
+    assert all(torch.equal(final[k], b[k]) for k in final)
+
+
 def test_pause_and_stop_act_between_steps(tiny_dataset, tmp_path):
     trainer = Trainer(config(tiny_dataset, tmp_path / "run", steps=50))
     seen = []
