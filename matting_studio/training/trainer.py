@@ -170,7 +170,8 @@ class Trainer:
                 if train:
                     self.labelled_data = CompositionDataset(c.data_dir, c.backgrounds_dir, crop=c.crop, stems=train,
                                                             synthetic_fraction=c.synthetic_fraction,
-                                                            seed=c.seed + 7, cache_dir=cache)
+                                                            seed=c.seed + 7, cache_dir=cache,
+                                                            real_fraction=c.real_fraction)
                 if val:
                     self.val_data = CompositionDataset(c.data_dir, c.backgrounds_dir, crop=c.crop, stems=val,
                                                        seed=c.seed + 99, cache_dir=cache, augment=False)

@@ -168,8 +168,10 @@ def test_loss_falls_over_a_short_run(tiny_dataset, tmp_path):
 def test_ssrn_adversarial_training_with_teacher(tiny_dataset, tmp_path):
     run_training(config(tiny_dataset, tmp_path / "teacher", steps=2))
     data, bg = tiny_dataset
-    events = list(Trainer(config(tiny_dataset, tmp_path / "ssrn", model="ssrn", steps=3,
-                                 unlabelled_dir=data / "image", teacher=tmp_path / "teacher" / "model.pt")).events())
+    trainer = Trainer(config(tiny_dataset, tmp_path / "ssrn", model="ssrn", steps=3, real_fraction=0.5,
+                             unlabelled_dir=data / "image", teacher=tmp_path / "teacher" / "model.pt"))
+    events = list(trainer.events())
+    assert trainer.labelled_data.real_fraction == 0.5  # supervised steps also see the photos on their own backgrounds
     steps = [e for e in events if e.kind == "step"]
     # adversarial steps on the photos alternate with supervised steps on composites of the --data images
     assert {"alpha", "composition", "gan", "d_total"} <= set(steps[0].losses)
