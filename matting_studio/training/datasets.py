@@ -134,16 +134,7 @@ class CompositionDataset:
         h, w = alpha.shape
         size = int(min(h, w, s * (rng.choice([1.0, 1.5, 2.0]) if self.augment else 1.0)))
         size = max(8, size)
-        unknown = np.argwhere((alpha > 0.02) & (alpha < 0.98))
-        if len(unknown) and self.augment:
-            cy, cx = unknown[int(rng.integers(0, len(unknown)))]
-        else:
-            cy, cx = h // 2, w // 2
-        if self.augment:
-            cy += int(rng.integers(-size // 4, size // 4 + 1))
-            cx += int(rng.integers(-size // 4, size // 4 + 1))
-        y0 = int(np.clip(cy - size // 2, 0, h - size))
-        x0 = int(np.clip(cx - size // 2, 0, w - size))
+        y0, x0 = self._crop_origin(alpha, rng, size)
         fg, alpha = fg[y0:y0 + size, x0:x0 + size], alpha[y0:y0 + size, x0:x0 + size]
         if size != s:
             interp = cv2.INTER_AREA if size > s else cv2.INTER_LINEAR
@@ -237,7 +228,7 @@ class CompositionDataset:
                 "trimap": trimap, "seg_trimap": seg_trimap}
         if prior_key is not None:
             full["prior"] = _prior_hwc(image, full[prior_key])
-        y0, x0 = self._crop_origin(alpha, rng)
+        y0, x0 = self._crop_origin(alpha, rng, s)
         out = {k: np.ascontiguousarray(v[y0:y0 + s, x0:x0 + s]) for k, v in full.items()}
         out["motion"] = self._motion(out["image"], rng)
         return _with_unknown(out)
@@ -251,15 +242,19 @@ class CompositionDataset:
         image, alpha = self._photo_cache[i]
         return image.astype(np.float32) / 255, alpha.astype(np.float32) / 255
 
-    def _crop_origin(self, alpha: np.ndarray, rng: np.random.Generator) -> tuple[int, int]:
-        """Top-left of an ``S × S`` crop centred near a random mixed pixel (jittered), inside the image."""
-        s, (h, w) = self.crop, alpha.shape
+    def _crop_origin(self, alpha: np.ndarray, rng: np.random.Generator, size: int) -> tuple[int, int]:
+        """Top-left of a ``size × size`` crop inside ``alpha``'s image: when augmenting, centred near a random
+        mixed pixel and jittered; otherwise centred."""
+        h, w = alpha.shape
         unknown = np.argwhere((alpha > 0.02) & (alpha < 0.98))
-        cy, cx = unknown[int(rng.integers(0, len(unknown)))] if len(unknown) else (h // 2, w // 2)
+        if len(unknown) and self.augment:
+            cy, cx = unknown[int(rng.integers(0, len(unknown)))]
+        else:
+            cy, cx = h // 2, w // 2
         if self.augment:
-            cy += int(rng.integers(-s // 4, s // 4 + 1))
-            cx += int(rng.integers(-s // 4, s // 4 + 1))
-        return int(np.clip(cy - s // 2, 0, h - s)), int(np.clip(cx - s // 2, 0, w - s))
+            cy += int(rng.integers(-size // 4, size // 4 + 1))
+            cx += int(rng.integers(-size // 4, size // 4 + 1))
+        return int(np.clip(cy - size // 2, 0, h - size)), int(np.clip(cx - size // 2, 0, w - size))
 
     def item(self, index: int, prior_key: Optional[str] = None) -> dict:
         """:meth:`sample` as tensors ``(C, S, S)``."""

@@ -43,17 +43,30 @@ def _wait_until_every_pane_shows(qtbot, matting, shape, timeout=180000):
     qtbot.waitUntil(filled, timeout=timeout)
 
 
+def _fake_old_image_matting(matting, monkeypatch, old, fake):
+    """Routes ``matte`` calls for ``old`` to ``fake(progress, cancel)`` (others run for real); returns the list
+    that collects ``(method, alpha shape)`` of every result the view shows."""
+    real_matte = matting.pipeline.matte
+
+    def matte(image, trimap, *, progress=None, cancel=None, **kwargs):
+        if image is not old:
+            return real_matte(image, trimap, progress=progress, cancel=cancel, **kwargs)
+        return fake(progress, cancel)
+
+    monkeypatch.setattr(matting.pipeline, "matte", matte)
+    shown = []
+    matting.result_ready.connect(lambda m: shown.append((m, matting.results[m][0].shape)))
+    return shown
+
+
 def test_switching_images_while_methods_run_cancels_them_and_fills_the_new_panes(
         window, qtbot, monkeypatch, synthetic_composite):
     matting = window.matting
     window.set_panes(set(matting.panes))  # every method, learned ones included
     old, old_trimap = _old_image()
-    real_matte = matting.pipeline.matte
     tokens, release = [], threading.Event()
 
-    def matte(image, trimap, *, progress=None, cancel=None, **kwargs):
-        if image is not old:
-            return real_matte(image, trimap, progress=progress, cancel=cancel, **kwargs)
+    def slow_old(progress, cancel):
         tokens.append(cancel)
         progress(0.1, "old image")
         release.wait(60)  # a long step that does not look at the token
@@ -61,9 +74,7 @@ def test_switching_images_while_methods_run_cancels_them_and_fills_the_new_panes
             progress(0.5, "old image, late")
         return np.zeros(old.shape[:2], np.float32), old
 
-    monkeypatch.setattr(matting.pipeline, "matte", matte)
-    shown = []
-    matting.result_ready.connect(lambda m: shown.append((m, matting.results[m][0].shape)))
+    shown = _fake_old_image_matting(matting, monkeypatch, old, slow_old)
     s = synthetic_composite
     with qtbot.captureExceptions() as exceptions:
         matting.load(old, trimap=old_trimap)
@@ -83,17 +94,12 @@ def test_switching_images_while_methods_run_cancels_them_and_fills_the_new_panes
 def test_results_finished_for_the_previous_image_are_dropped(window, qtbot, monkeypatch, synthetic_composite):
     matting = window.matting
     old, old_trimap = _old_image()
-    real_matte = matting.pipeline.matte
 
-    def matte(image, trimap, *, progress=None, cancel=None, **kwargs):
-        if image is not old:
-            return real_matte(image, trimap, progress=progress, cancel=cancel, **kwargs)
+    def quick_old(progress, cancel):
         progress(0.5, "old image")
         return np.zeros(old.shape[:2], np.float32), old
 
-    monkeypatch.setattr(matting.pipeline, "matte", matte)
-    shown = []
-    matting.result_ready.connect(lambda m: shown.append((m, matting.results[m][0].shape)))
+    shown = _fake_old_image_matting(matting, monkeypatch, old, quick_old)
     s = synthetic_composite
     with qtbot.captureExceptions() as exceptions:
         matting.load(old, trimap=old_trimap)
