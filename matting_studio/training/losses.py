@@ -24,6 +24,11 @@ def alpha_l1(pred: torch.Tensor, gt: torch.Tensor, weight_mask: torch.Tensor | N
     return _masked_mean((pred - gt).abs(), weight_mask)
 
 
+def alpha_mse(pred: torch.Tensor, gt: torch.Tensor, weight_mask: torch.Tensor | None = None) -> torch.Tensor:
+    """Mean (α̂ − α)² (over ``weight_mask`` when given): weighs the few large errors that L1 lets through."""
+    return _masked_mean((pred - gt) ** 2, weight_mask)
+
+
 def _gauss_kernel(device, dtype) -> torch.Tensor:
     k = torch.tensor([1.0, 4.0, 6.0, 4.0, 1.0], device=device, dtype=dtype)
     k = torch.outer(k, k)
@@ -73,16 +78,18 @@ def gan_discriminator_loss(logits_real: torch.Tensor, logits_fake: torch.Tensor)
     return {"real": real, "fake": fake, "total": 0.5 * (real + fake)}
 
 
-DLMNG_WEIGHTS = {"alpha": 1.0, "laplacian": 0.5, "composition": 0.5, "foreground": 0.5}
+DLMNG_WEIGHTS = {"alpha": 1.0, "mse": 2.0, "laplacian": 0.5, "composition": 0.5, "foreground": 0.5}
 
 
 def dlmng_loss(outputs: dict, batch: dict, weights: dict | None = None) -> dict:
-    """Supervised DLMN-G loss: alpha L1 (on the unknown region and overall) + Laplacian + composition + fg."""
+    """Supervised DLMN-G loss: alpha L1 (on the unknown region and overall) + alpha squared error on the unknown
+    region + Laplacian + composition + fg."""
     w = {**DLMNG_WEIGHTS, **(weights or {})}
     a, f = outputs["alpha"], outputs["foreground"]
     unknown = batch.get("unknown")
     terms = {
         "alpha": alpha_l1(a, batch["alpha"], unknown) + alpha_l1(a, batch["alpha"]),
+        "mse": alpha_mse(a, batch["alpha"], unknown),
         "laplacian": laplacian_pyramid_loss(a, batch["alpha"]),
         "composition": composition_loss(a, batch["fg"], batch["bg"], batch["image"], unknown),
         "foreground": foreground_loss(f, batch["fg"], batch["alpha"]),

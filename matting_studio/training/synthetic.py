@@ -1,7 +1,8 @@
 """Procedural synthetic foregrounds (fg colours + alpha) to enlarge scarce matting data.
 
-Random shapes (ellipses, polygons, blobs) with soft and semi-transparent regions, thin anti-aliased
-hair-like strands, optional motion blur, textured colours. Deterministic for a given seed.
+Random shapes (ellipses, polygons, blobs) with soft and semi-transparent regions, see-through structures
+(meshes, nets, perforated sheets: many small holes the matting must open), thin anti-aliased hair-like strands,
+optional motion blur, textured colours. Deterministic for a given seed.
 """
 
 from __future__ import annotations
@@ -17,6 +18,34 @@ def _texture(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     stripes = 0.08 * np.sin(xx * rng.uniform(0.05, 0.4) + yy * rng.uniform(0.05, 0.4))[..., None]
     return np.clip(base + noise + stripes, 0, 1)
+
+
+def see_through(shape_mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``shape_mask`` ``(H, W)`` in [0, 1] made see-through: a rotated mesh of thin bars (wire mesh, net,
+    fence) or a sheet perforated with small round holes (lace, grilles), anti-aliased (drawn at 4× and
+    reduced)."""
+    h, w = shape_mask.shape
+    big = np.zeros((4 * h, 4 * w), np.float32)
+    pitch = rng.uniform(4.0, 14.0) * 4
+    if rng.random() < 0.65:  # a mesh: two families of bars
+        width = max(2, int(rng.uniform(0.12, 0.45) * pitch))
+        angle = rng.uniform(0, np.pi)
+        for theta in (angle, angle + rng.uniform(np.pi / 3, 2 * np.pi / 3)):
+            d = np.array([np.cos(theta), np.sin(theta)])
+            n = np.array([-d[1], d[0]])
+            reach = 2 * max(big.shape)
+            for k in np.arange(-reach, reach, pitch):
+                a, b = (k * n - reach * d + [2 * w, 2 * h]), (k * n + reach * d + [2 * w, 2 * h])
+                cv2.line(big, tuple(int(v) for v in a), tuple(int(v) for v in b), 1.0, width)
+    else:  # a perforated sheet
+        big[:] = 1.0
+        radius = max(2, int(rng.uniform(0.2, 0.42) * pitch))
+        for y in np.arange(0, 4 * h + pitch, pitch):
+            shift = pitch / 2 if rng.random() < 0.5 else 0.0
+            for x in np.arange(-shift, 4 * w + pitch, pitch):
+                cv2.circle(big, (int(x), int(y)), radius, 0.0, -1)
+    pattern = cv2.resize(big, (w, h), interpolation=cv2.INTER_AREA)
+    return shape_mask * pattern
 
 
 def synthetic_foreground(size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -40,6 +69,8 @@ def synthetic_foreground(size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
         else:
             blob = cv2.GaussianBlur(rng.random((h, w)).astype(np.float32), (0, 0), size / 12)
             layer = (blob > np.quantile(blob, rng.uniform(0.6, 0.85))).astype(np.float32)
+        if rng.random() < 0.25:
+            layer = see_through(layer, rng)
         opacity = 1.0 if rng.random() < 0.7 else rng.uniform(0.3, 0.8)  # semi-transparent parts
         alpha = np.maximum(alpha, layer * opacity)
     strands = np.zeros((h, w), np.float32)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -10,7 +11,7 @@ from matting_studio.core.errors import DatasetError
 from matting_studio.training import datasets
 from matting_studio.training.datasets import CompositionDataset, UnlabelledPhotos
 from matting_studio.training.imperfect_segmentation import imperfect_segmentation, random_trimap
-from matting_studio.training.synthetic import synthetic_foreground
+from matting_studio.training.synthetic import see_through, synthetic_foreground
 
 
 def test_samples_have_the_documented_shapes_ranges_and_composition(tiny_dataset):
@@ -82,6 +83,20 @@ def test_synthetic_foregrounds_are_deterministic_with_soft_pixels():
     soft = [((a > 0.05) & (a < 0.95)).mean() for _, a in (synthetic_foreground(64, s) for s in range(6))]
     assert max(soft) > 0.01
     assert not np.array_equal(a1, synthetic_foreground(64, seed=4)[1])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_see_through_opens_many_small_holes_inside_the_shape_only(seed):
+    shape = np.zeros((96, 96), np.float32)
+    shape[16:80, 16:80] = 1.0
+    out = see_through(shape, np.random.default_rng(seed))
+    inside = out[16:80, 16:80]
+    assert out[shape == 0].max() == 0 and 0 <= out.min() and out.max() <= 1
+    holes = inside < 0.05
+    assert 0.05 < holes.mean() < 0.9 and (inside > 0.95).mean() > 0.02
+    n_holes, _ = cv2.connectedComponents(holes.astype(np.uint8), connectivity=4)
+    assert n_holes - 1 >= 4  # several separate openings, not one cut
+    assert ((inside > 0.05) & (inside < 0.95)).any()  # anti-aliased edges
 
 
 def test_synthetic_only_dataset(tiny_dataset):

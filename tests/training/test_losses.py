@@ -15,6 +15,28 @@ def test_alpha_l1_values_and_mask():
     assert torch.isclose(losses.alpha_l1(pred, gt, mask), torch.tensor(0.5))
 
 
+def test_alpha_mse_values_and_mask():
+    pred = torch.tensor([[[[0.0, 0.5], [1.0, 1.0]]]])
+    gt = torch.tensor([[[[0.0, 1.0], [0.0, 1.0]]]])
+    assert torch.isclose(losses.alpha_mse(pred, gt), torch.tensor(1.25 / 4))
+    mask = torch.tensor([[[[0.0, 1.0], [1.0, 0.0]]]])
+    assert torch.isclose(losses.alpha_mse(pred, gt, mask), torch.tensor(1.25 / 2))
+
+
+def test_dlmng_loss_has_a_squared_error_term_on_the_unknown_region():
+    gt = torch.zeros(1, 1, 8, 8)
+    fg, bg = torch.ones(1, 3, 8, 8), torch.zeros(1, 3, 8, 8)
+    unknown = torch.zeros_like(gt)
+    unknown[..., :4] = 1.0
+    batch = {"image": bg, "alpha": gt, "fg": fg, "bg": bg, "unknown": unknown}
+    pred = gt.clone()
+    pred[..., 0, 0] = 1.0  # one large error inside the unknown region, 1 of its 32 pixels
+    assert torch.isclose(losses.dlmng_loss({"alpha": pred, "foreground": fg}, batch)["mse"], torch.tensor(1 / 32))
+    pred = gt.clone()
+    pred[..., 0, 7] = 1.0  # outside it: not counted
+    assert losses.dlmng_loss({"alpha": pred, "foreground": fg}, batch)["mse"] == 0
+
+
 def test_zero_at_the_optimum_and_positive_elsewhere():
     torch.manual_seed(0)
     a = torch.rand(2, 1, 32, 32)
@@ -26,7 +48,7 @@ def test_zero_at_the_optimum_and_positive_elsewhere():
     assert losses.laplacian_pyramid_loss(a.flip(-1), a) > 0
     batch = {"image": image, "alpha": a, "fg": fg, "bg": bg, "unknown": torch.ones_like(a)}
     terms = losses.dlmng_loss({"alpha": a, "foreground": fg}, batch)
-    assert terms["total"] < 1e-5 and set(terms) >= {"alpha", "laplacian", "composition", "foreground", "total"}
+    assert terms["total"] < 1e-5 and set(terms) >= {"alpha", "mse", "laplacian", "composition", "foreground", "total"}
 
 
 def test_gan_losses_lsgan_values():

@@ -63,6 +63,14 @@ class _Decoder(nn.Module):
         return self.head(self.up1(self.up2(self.up4(x, e2), e1), image))
 
 
+def _like_weights(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """``x`` in the memory format of a conv ``weight``: a channels-last model fed contiguous inputs converts every
+    skip concatenation at full resolution (measured: a third of the decoder's time on CPU)."""
+    if weight.is_contiguous(memory_format=torch.channels_last) and not weight.is_contiguous():
+        return x.contiguous(memory_format=torch.channels_last)
+    return x
+
+
 class DLMNG(nn.Module):
     """``forward(image, soft_seg, motion, trimap=None) -> {"alpha", "foreground"}``.
 
@@ -108,6 +116,7 @@ class DLMNG(nn.Module):
                     torch.where(soft_seg > 0.95, 1.0, torch.where(soft_seg < 0.05, 0.0, 0.5))  # its confident parts
                 prior = matting_prior_batch(image, guide_trimap)
             img = torch.cat([img, pad_to_multiple(prior, STRIDE)[0]], dim=1)
+        img, gd, mo = (_like_weights(a, self.image_enc[0][0].weight) for a in (img, gd, mo))
         e1 = self.image_enc[0](img)
         e2 = self.image_enc[1](e1)
         e3 = self.image_enc[2](e2)
