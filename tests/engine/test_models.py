@@ -37,6 +37,33 @@ def test_dlmng_shapes_ranges_and_known_regions(size, with_trimap):
         assert torch.all(out["alpha"][trimap == 1.0] == 1.0) and torch.all(out["alpha"][trimap == 0.0] == 0.0)
 
 
+def test_dlmng_without_foreground_skips_the_colour_decoder_and_keeps_alpha():
+    torch.manual_seed(0)
+    model = build_dlmng(config="lite").eval()
+    torch.nn.init.normal_(model.fg_dec.head.weight, std=0.1)  # a non-trivial colour decoder
+    image, seg, motion, trimap = inputs(1, 40, 56)
+    calls = []
+    model.fg_dec.register_forward_hook(lambda *a: calls.append(1))
+    with torch.no_grad():
+        full = model(image, seg, motion, trimap)
+        lean = model(image, seg, motion, trimap, foreground=False)
+    assert len(calls) == 1
+    assert torch.equal(full["alpha"], lean["alpha"]) and torch.equal(lean["foreground"], image)
+    assert not torch.equal(full["foreground"], image)
+
+
+def test_channels_last_model_gives_the_same_result():
+    torch.manual_seed(0)
+    model = build_dlmng(config="lite").eval()
+    for p in model.parameters():
+        torch.nn.init.normal_(p, std=0.1)  # make every layer matter, the heads included
+    image, seg, motion, trimap = inputs(1, 45, 61)
+    with torch.no_grad():
+        plain = model(image, seg, motion, trimap)["alpha"]
+        fast = model.to(memory_format=torch.channels_last)(image, seg, motion, trimap)["alpha"]
+    assert torch.allclose(plain, fast, atol=1e-5)
+
+
 @pytest.mark.parametrize("size", [(33, 47), (96, 128)])
 def test_ssrn_and_discriminator_shapes(size):
     image, seg, motion, _ = inputs(2, *size)
@@ -136,7 +163,7 @@ def test_tiny_overfit_lowers_the_loss():
     model = build_dlmng(config="lite")
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     losses = []
-    for _ in range(60):
+    for _ in range(80):
         out = model(batch["image"], batch["soft_seg"], batch["motion"], None)
         loss = dlmng_loss(out, batch)["total"]
         opt.zero_grad()

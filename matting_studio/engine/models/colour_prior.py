@@ -66,7 +66,7 @@ def colour_prior(image: torch.Tensor, fg_known: torch.Tensor, bg_known: torch.Te
     return torch.cat([fg, bg, alpha], dim=1)
 
 
-SOLVE_PIXELS = 20_000  # the closed-form prior is solved on at most this many pixels of the unknown box
+SOLVE_PIXELS = 40_000  # the closed-form prior is solved on at most this many pixels of the unknown box
 COLOUR_BINS = 32  # per channel, for the global colour model
 
 

@@ -76,7 +76,8 @@ class DLMNG(nn.Module):
 
     Shapes: image ``(B,3,H,W)`` in [0,1]; soft_seg ``(B,1,H,W)`` in [0,1]; motion ``(B,4,H,W)`` in [0,1];
     trimap ``(B,1,H,W)`` with {0, 0.5, 1} or None. Outputs: alpha ``(B,1,H,W)`` in [0,1] (known trimap
-    pixels exact), foreground ``(B,3,H,W)`` in [0,1]. Any H, W (padded to a multiple of 8 internally).
+    pixels exact), foreground ``(B,3,H,W)`` in [0,1] (the image itself with ``foreground=False``, which skips the
+    colour decoder). Any H, W (padded to a multiple of 8 internally).
     ``prior`` ``(B,8,H,W)``: a precomputed :func:`~.colour_prior.matting_prior` (e.g. of the whole image when this
     is a crop); computed here from the trimap (or, without one, from the soft segmentation's confident parts)
     when not given.
@@ -102,7 +103,7 @@ class DLMNG(nn.Module):
             nn.init.zeros_(dec.head.weight)
             nn.init.zeros_(dec.head.bias)
 
-    def forward(self, image, soft_seg, motion, trimap=None, prior=None):
+    def forward(self, image, soft_seg, motion, trimap=None, prior=None, *, foreground: bool = True):
         h, w = image.shape[-2:]
         known = trimap_channels(trimap, image)
         guide = torch.cat([soft_seg, known], dim=1)
@@ -131,7 +132,8 @@ class DLMNG(nn.Module):
         else:
             base = soft_seg if trimap is None else torch.where(trimap == 0.5, soft_seg, trimap)
         alpha = torch.sigmoid(logit(base, PRIOR_EPS) + self.alpha_dec(z, skips)[..., :h, :w])
-        fg = (image + self.fg_dec(z, skips)[..., :h, :w]).clamp(0, 1)
+        # foreground=False skips the colour decoder (SSRN makes its own): the image stands in for it
+        fg = (image + self.fg_dec(z, skips)[..., :h, :w]).clamp(0, 1) if foreground else image
         return {"alpha": apply_known(alpha, trimap), "foreground": fg}
 
 

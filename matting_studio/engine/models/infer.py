@@ -88,7 +88,8 @@ def predict_alpha(
             y0, y1, x0, x1 = box if box is not None else (0, small.shape[0], 0, small.shape[1])
             crop = lambda a: a[..., y0:y1, x0:x1] if a is not None else None
             xc, sc, mc, tc = crop(x), crop(s), crop(m), crop(tt)
-            out = dlmng(xc, sc, mc, tc, prior=crop(prior)) if prior is not None else dlmng(xc, sc, mc, tc)
+            # with SSRN the colour comes from SSRN, so DLMN-G's colour decoder is skipped
+            out = dlmng(xc, sc, mc, tc, prior=crop(prior), foreground=ssrn is None)
             if ssrn is not None:
                 check_cancel(cancel)
                 refined = ssrn(xc, mc, sc, out["alpha"])
