@@ -125,6 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--init", type=Path, help="start from these weights (fine-tuning)")
     p.add_argument("--ema", type=float, default=0.0,
                    help="keep a moving average of the weights with this decay (e.g. 0.995); it is validated and saved")
+    p.add_argument("--mse-weight", type=float, default=2.0,
+                   help="weight of the squared alpha error on the unknown region in the supervised loss")
 
     p = sub.add_parser("models", help="list, fetch or verify model weights")
     p.add_argument("action", choices=("list", "fetch", "verify", "path"))

@@ -313,6 +313,8 @@ def run_train(args: Namespace) -> int:
         raise MattingError("--synthetic and --real are fractions between 0 and 1.")
     if not 0 <= args.ema < 1:
         raise MattingError("--ema is a decay between 0 (off) and 1, e.g. 0.995.")
+    if args.mse_weight < 0:
+        raise MattingError("--mse-weight must be zero or positive.")
     if args.data is None and args.synthetic <= 0 and args.model == "dlmng":
         raise MattingError("Give --data DIR (image/ + alpha/) or --synthetic FRACTION for DLMN-G.")
     for path in [args.data, args.unlabelled, args.teacher, *args.backgrounds]:
@@ -327,7 +329,7 @@ def run_train(args: Namespace) -> int:
         checkpoint_every=args.checkpoint_every, resume=args.resume, device=args.device, seed=args.seed,
         val_stems=[s for s in (args.val_images or "").split(",") if s] or None,
         synthetic_fraction=args.synthetic, real_fraction=args.real, init_weights=args.init,
-        ema=args.ema,
+        ema=args.ema, mse_weight=args.mse_weight,
     )
     from tqdm import tqdm
 

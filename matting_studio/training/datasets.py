@@ -154,7 +154,7 @@ class CompositionDataset:
 
     def sample(self, index: int, prior_key: Optional[str] = None) -> dict[str, np.ndarray]:
         """The sample for ``index`` as numpy arrays ``(S, S, C)`` / ``(S, S)``; with ``prior_key``
-        (``"trimap"`` or ``"seg_trimap"``) also ``prior`` ``(S, S, 8)``, the matting prior for that trimap."""
+        (``"trimap"`` or ``"seg_trimap"``) also ``prior`` ``(S, S, 9)``, the matting prior for that trimap."""
         rng = np.random.default_rng([self.seed, index])
         if self.real_fraction > 0 and rng.random() < self.real_fraction:
             return self._real_sample(rng, prior_key)
@@ -265,7 +265,7 @@ class CompositionDataset:
 
 
 def _prior_hwc(image: np.ndarray, trimap: np.ndarray) -> np.ndarray:
-    """The matting prior of ``trimap`` as ``(H, W, 8)`` (see :func:`~matting_studio.engine.models.colour_prior.matting_prior`)."""
+    """The matting prior of ``trimap`` as ``(H, W, 9)`` (see :func:`~matting_studio.engine.models.colour_prior.matting_prior`)."""
     from matting_studio.engine.models.colour_prior import matting_prior
 
     return np.ascontiguousarray(matting_prior(image, trimap).transpose(1, 2, 0))

@@ -24,8 +24,9 @@ def _prior(batch: dict, trimap):
     return batch.get("prior") if trimap is not None else None
 
 
-def dlmng_step(model, optimizer, batch: dict, *, mode: str = "auto") -> dict:
-    """Supervised DLMN-G step on a composited batch with the guidance of ``mode`` (see :func:`guidance`)."""
+def dlmng_step(model, optimizer, batch: dict, *, mode: str = "auto", loss_weights: dict | None = None) -> dict:
+    """Supervised DLMN-G step on a composited batch with the guidance of ``mode`` (see :func:`guidance`);
+    ``loss_weights`` override :data:`~matting_studio.training.losses.DLMNG_WEIGHTS`."""
     import torch
 
     model.train()
@@ -33,7 +34,7 @@ def dlmng_step(model, optimizer, batch: dict, *, mode: str = "auto") -> dict:
     out = model(batch["image"], seg, batch["motion"], trimap, prior=_prior(batch, trimap))
     if mode == "auto" and "seg_unknown" in batch:  # the loss looks where the pipeline's trimap is unsure
         batch = {**batch, "unknown": batch["seg_unknown"]}
-    terms = losses.dlmng_loss(out, batch)
+    terms = losses.dlmng_loss(out, batch, loss_weights)
     optimizer.zero_grad(set_to_none=True)
     if not torch.isfinite(terms["total"]):  # one bad batch must not poison the weights: skip it
         return {k: float(v.detach()) for k, v in terms.items()}
@@ -73,7 +74,8 @@ def ssrn_step(generator, discriminator, opt_g, opt_d, teacher, batch: dict) -> d
     return result
 
 
-def ssrn_supervised_step(generator, opt_g, teacher, batch: dict, *, mode: str = "trimap") -> dict:
+def ssrn_supervised_step(generator, opt_g, teacher, batch: dict, *, mode: str = "trimap",
+                         loss_weights: dict | None = None) -> dict:
     """SSRN step on a composited batch with a true alpha: the teacher's alpha (guidance of ``mode``) refined
     by SSRN is scored against the truth (alpha L1 + Laplacian + composition), so SSRN learns to fix the
     teacher's own errors. Alternates with :func:`ssrn_step` on real photos."""
@@ -91,7 +93,7 @@ def ssrn_supervised_step(generator, opt_g, teacher, batch: dict, *, mode: str = 
     out = {**out, "alpha": apply_known(out["alpha"], trimap)}
     if mode == "auto" and "seg_unknown" in batch:
         batch = {**batch, "unknown": batch["seg_unknown"]}
-    terms = losses.dlmng_loss(out, batch)
+    terms = losses.dlmng_loss(out, batch, loss_weights)
     opt_g.zero_grad(set_to_none=True)
     terms["total"].backward()
     opt_g.step()

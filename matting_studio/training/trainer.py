@@ -19,6 +19,7 @@ import numpy as np
 
 from matting_studio.core.errors import DatasetError, MattingError
 from matting_studio.engine.models.colour_prior import matting_prior_batch as batch_prior
+from matting_studio.engine.models.loading import load_weights, widen_inputs
 from matting_studio.training import checkpoints, curves
 from matting_studio.training.datasets import (
     CompositionDataset, UnlabelledPhotos, collate, pair_foregrounds,
@@ -52,6 +53,7 @@ class TrainConfig:
     guidance_mix: tuple[float, float, float] = (0.45, 0.55, 0.0)  # DLMN-G batches: auto / trimap / segmentation
     init_weights: Optional[Path] = None  # start from these weights (fine-tuning); ignored when resuming
     ema: float = 0.0  # decay of an exponential moving average of the weights (0: off); validated and saved
+    mse_weight: float = 2.0  # weight of the squared alpha error on the unknown region (training/losses.py)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -131,7 +133,11 @@ class Trainer:
         torch.manual_seed(c.seed)
         cache = self.out_dir / "cache"
         if c.model == "dlmng":
-            self.model = build_dlmng(config=c.size, weights=self._init_weights()).to(self.device)
+            self.model = build_dlmng(config=c.size)
+            init = self._init_weights()
+            if init is not None:  # weights of a network with fewer prior channels start with the new ones at zero
+                load_weights(self.model, widen_inputs(init, self.model)[0])
+            self.model = self.model.to(self.device)
             stems_all = [s for s, *_ in pair_foregrounds(c.data_dir)] if c.data_dir else []
             val = list(c.val_stems) if c.val_stems else stems_all[: max(1, round(len(stems_all) * c.val_fraction))] \
                 if len(stems_all) > 1 else []
@@ -399,10 +405,11 @@ class Trainer:
                 return
             batch = self._batch(step)
             if c.model == "dlmng":
-                terms = dlmng_step(self.model, self.optimizer, batch, mode=self._guidance_mode(step))
+                terms = dlmng_step(self.model, self.optimizer, batch, mode=self._guidance_mode(step),
+                                   loss_weights={"mse": c.mse_weight})
             elif self._supervised_ssrn_step(step):
                 terms = ssrn_supervised_step(self.model, self.optimizer, self.teacher, batch,
-                                             mode=self._guidance_mode(step))
+                                             mode=self._guidance_mode(step), loss_weights={"mse": c.mse_weight})
             else:
                 terms = ssrn_step(self.model, self.discriminator, self.optimizer, self.opt_d, self.teacher, batch)
             lr = self.optimizer.param_groups[0]["lr"]

@@ -198,3 +198,21 @@ def test_untrained_ssrn_returns_the_coarse_alpha_and_the_image():
     with torch.no_grad():
         out = build_ssrn(config="lite").eval()(image, motion, seg, coarse)
     assert torch.equal(out["alpha"], coarse) and torch.equal(out["foreground"], image)
+
+
+def test_widen_inputs_pads_new_input_channels_with_zeros_so_the_result_is_unchanged():
+    from torch import nn
+
+    from matting_studio.engine.models.loading import widen_inputs
+
+    torch.manual_seed(0)
+    old = nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 1, 1))
+    new = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 1, 1))
+    state, widened = widen_inputs(old.state_dict(), new)
+    assert widened == ["0.weight"]
+    load_weights(new, state)
+    x = torch.rand(1, 2, 9, 11)
+    extra = torch.rand(1, 1, 9, 11)  # whatever the new channel holds, it has no effect yet
+    assert torch.allclose(old(x), new(torch.cat([x, extra], 1)), atol=1e-6)
+    with pytest.raises(WeightsError):
+        load_weights(new, old.state_dict())  # without widening, a clear error

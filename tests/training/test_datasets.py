@@ -134,7 +134,7 @@ def test_real_samples_are_crops_of_the_photo_with_its_whole_image_prior(tiny_dat
               for p in sorted((data / "image").iterdir())}
     for i in range(4):
         s = ds.sample(i, prior_key="trimap")
-        assert s["image"].shape == (32, 32, 3) and s["prior"].shape == (32, 32, 8)
+        assert s["image"].shape == (32, 32, 3) and s["prior"].shape == (32, 32, 9)
         # find the photo and the crop it was cut from (no augmentation: same scale, no flip or gain)
         hits = [(stem, y, x) for stem, (img, _) in photos.items()
                 for y in range(img.shape[0] - 31) for x in range(img.shape[1] - 31)
@@ -159,7 +159,7 @@ def test_real_sample_prior_comes_from_the_whole_photo(tiny_dataset, monkeypatch)
     ds = CompositionDataset(data, bg, crop=32, seed=2, real_fraction=1.0, augment=False)
     s = ds.sample(0, prior_key="seg_trimap")
     assert seen == [(48, 56, 3)]  # the whole photo, then cropped
-    assert s["prior"].shape == (32, 32, 8)
+    assert s["prior"].shape == (32, 32, 9)
     composite = CompositionDataset(data, bg, crop=32, seed=2, augment=False)
     composite.sample(0, prior_key="trimap")
     assert seen[-1] == (32, 32, 3)  # a composite's background is only the crop's

@@ -67,3 +67,23 @@ def test_gradients_flow_through_losses():
                                        torch.rand(1, 1, 2, 2, requires_grad=True))
     terms["total"].backward()
     assert a.grad.abs().sum() > 0 and fg.grad is not None
+
+
+def test_dlmng_step_takes_the_configured_loss_weights():
+    from matting_studio.engine.models import build_dlmng
+    from matting_studio.training.steps import dlmng_step
+
+    torch.manual_seed(0)
+    h = w = 24
+    alpha = torch.rand(2, 1, h, w)
+    fg, bg = torch.rand(2, 3, h, w), torch.rand(2, 3, h, w)
+    trimap = torch.full_like(alpha, 0.5)
+    trimap[..., :4, :] = 0.0
+    batch = {"image": alpha * fg + (1 - alpha) * bg, "alpha": alpha, "fg": fg, "bg": bg, "soft_seg": trimap,
+             "motion": torch.rand(2, 4, h, w), "trimap": trimap, "unknown": (trimap == 0.5).float()}
+    model = build_dlmng(config="lite")
+    frozen = torch.optim.SGD(model.parameters(), lr=0.0)  # the step changes nothing: both see the same model
+    plain = dlmng_step(model, frozen, batch, mode="trimap", loss_weights={"mse": 0.0})
+    heavy = dlmng_step(model, frozen, batch, mode="trimap", loss_weights={"mse": 10.0})
+    assert plain["mse"] > 0
+    assert abs((heavy["total"] - plain["total"]) - 10.0 * plain["mse"]) < 1e-4

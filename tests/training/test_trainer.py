@@ -92,7 +92,7 @@ def test_real_photo_batches_carry_the_whole_photo_prior(tiny_dataset, tmp_path, 
     trainer = Trainer(config(tiny_dataset, tmp_path / "run", real_fraction=1.0, guidance_mix=(0.0, 1.0, 0.0)))
     trainer._setup()
     batch = trainer._make_batch(0)
-    assert batch["prior"].shape == (2, 8, 32, 32) and torch.isfinite(batch["prior"]).all()
+    assert batch["prior"].shape == (2, 9, 32, 32) and torch.isfinite(batch["prior"]).all()
     assert len(shapes) == 2 and all(sh[:2] != (32, 32) for sh in shapes)  # the whole (rescaled) photos, then cropped
     events = list(Trainer(config(tiny_dataset, tmp_path / "mixed", real_fraction=0.5, steps=3)).events())
     assert events[-1].kind == "done"

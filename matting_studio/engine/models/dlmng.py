@@ -43,7 +43,7 @@ CONFIGS = {
     "lite": DLMNGConfig("lite", (16, 32, 64), 32, 32, 3, (32, 16, 8), colour_prior=True),
     "paper": DLMNGConfig("paper", (64, 128, 256), 256, 64, 8, (128, 64, 32)),
 }
-PRIOR_CHANNELS = 8  # propagated F (3), B (3), coarse closed-form alpha (1), colour posterior (1): colour_prior.py
+PRIOR_CHANNELS = 9  # propagated F (3), B (3), coarse closed-form alpha, colour posterior, projected alpha: colour_prior.py
 STRIDE = 8
 PRIOR_EPS = 0.05  # the guidance enters as a soft prior (logit ±2.9), so the sigmoid is not saturated
 
@@ -78,7 +78,7 @@ class DLMNG(nn.Module):
     trimap ``(B,1,H,W)`` with {0, 0.5, 1} or None. Outputs: alpha ``(B,1,H,W)`` in [0,1] (known trimap
     pixels exact), foreground ``(B,3,H,W)`` in [0,1] (the image itself with ``foreground=False``, which skips the
     colour decoder). Any H, W (padded to a multiple of 8 internally).
-    ``prior`` ``(B,8,H,W)``: a precomputed :func:`~.colour_prior.matting_prior` (e.g. of the whole image when this
+    ``prior`` ``(B,9,H,W)``: a precomputed :func:`~.colour_prior.matting_prior` (e.g. of the whole image when this
     is a crop); computed here from the trimap (or, without one, from the soft segmentation's confident parts)
     when not given.
     """

@@ -59,3 +59,26 @@ def load_weights(model, weights, *, strict: bool = True) -> LoadReport:
                            f"{len(unexpected)} unexpected tensors.")
     model.load_state_dict({k: v for k, v in state.items() if k in own}, strict=False)
     return LoadReport(matched=len(own) - len(missing), missing=missing, unexpected=unexpected)
+
+
+def widen_inputs(weights, model) -> tuple[dict, list[str]]:
+    """The state dict in ``weights`` with every conv weight that has fewer input channels than ``model``'s
+    zero-padded at the end of its input dimension, and the names of those tensors.
+
+    For fine-tuning a network that gained input channels appended last (e.g. a new matting-prior channel): the
+    widened network computes exactly what the old one did until training gives the new inputs weight.
+    """
+    import torch
+
+    state = dict(state_dict_of(weights))
+    own = model.state_dict()
+    widened = []
+    for k, v in state.items():
+        o = own.get(k)
+        if o is None or v.ndim != 4 or o.ndim != 4 or tuple(v.shape) == tuple(o.shape):
+            continue
+        if v.shape[0] == o.shape[0] and v.shape[2:] == o.shape[2:] and v.shape[1] < o.shape[1]:
+            pad = torch.zeros(v.shape[0], o.shape[1] - v.shape[1], *v.shape[2:], dtype=v.dtype)
+            state[k] = torch.cat([v, pad], dim=1)
+            widened.append(k)
+    return state, widened
