@@ -77,7 +77,8 @@ def ssrn_step(generator, discriminator, opt_g, opt_d, teacher, batch: dict) -> d
 def ssrn_supervised_step(generator, opt_g, teacher, batch: dict, *, mode: str = "trimap",
                          loss_weights: dict | None = None) -> dict:
     """SSRN step on a composited batch with a true alpha: the teacher's alpha (guidance of ``mode``) refined
-    by SSRN is scored against the truth (alpha L1 + Laplacian + composition), so SSRN learns to fix the
+    by SSRN is scored against the truth (DLMN-G's loss: alpha L1 and squared error, Laplacian, composition,
+    foreground; ``loss_weights`` override its weights), so SSRN learns to fix the
     teacher's own errors. Alternates with :func:`ssrn_step` on real photos."""
     import torch
 

@@ -30,10 +30,10 @@ def see_through(shape_mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     if rng.random() < 0.65:  # a mesh: two families of bars
         width = max(2, int(rng.uniform(0.12, 0.45) * pitch))
         angle = rng.uniform(0, np.pi)
+        reach = 2 * max(big.shape)  # bars long enough to cross the canvas at any angle
         for theta in (angle, angle + rng.uniform(np.pi / 3, 2 * np.pi / 3)):
             d = np.array([np.cos(theta), np.sin(theta)])
             n = np.array([-d[1], d[0]])
-            reach = 2 * max(big.shape)
             for k in np.arange(-reach, reach, pitch):
                 a, b = (k * n - reach * d + [2 * w, 2 * h]), (k * n + reach * d + [2 * w, 2 * h])
                 cv2.line(big, tuple(int(v) for v in a), tuple(int(v) for v in b), 1.0, width)

@@ -75,9 +75,9 @@ def widen_inputs(weights, model) -> tuple[dict, list[str]]:
     widened = []
     for k, v in state.items():
         o = own.get(k)
-        if o is None or v.ndim != 4 or o.ndim != 4 or tuple(v.shape) == tuple(o.shape):
-            continue
-        if v.shape[0] == o.shape[0] and v.shape[2:] == o.shape[2:] and v.shape[1] < o.shape[1]:
+        narrower = o is not None and v.ndim == o.ndim == 4 and v.shape[1] < o.shape[1] \
+            and v.shape[0] == o.shape[0] and v.shape[2:] == o.shape[2:]
+        if narrower:
             pad = torch.zeros(v.shape[0], o.shape[1] - v.shape[1], *v.shape[2:], dtype=v.dtype)
             state[k] = torch.cat([v, pad], dim=1)
             widened.append(k)
