@@ -127,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep a moving average of the weights with this decay (e.g. 0.995); it is validated and saved")
     p.add_argument("--mse-weight", type=float, default=2.0,
                    help="weight of the squared alpha error on the unknown region in the supervised loss")
+    p.add_argument("--lookalike", type=float, default=0.0,
+                   help="fraction of composites with a darker, shifted copy of the subject behind it (a background "
+                        "that looks like the subject, as through a wire basket)")
 
     p = sub.add_parser("models", help="list, fetch or verify model weights")
     p.add_argument("action", choices=("list", "fetch", "verify", "path"))

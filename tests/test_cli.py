@@ -121,6 +121,16 @@ def test_evaluate_prints_table_and_writes_json(toy, capsys):
     assert code == 2 and "--force" in err
 
 
+@pytest.mark.parametrize("bad", [["--steps", "0"], ["--lookalike", "1.5"], ["--synthetic", "-0.1"],
+                                 ["--mse-weight", "-1"], ["--ema", "1"]])
+def test_train_rejects_bad_options_in_one_line_before_training(toy, capsys, bad):
+    out = toy / "run"
+    code, _, err = run(["train", "dlmng", "--data", str(toy / "ds"), "--backgrounds", str(toy / "ds" / "image"),
+                        "--steps", "2", "--out", str(out), *bad], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and bad[0] in err
+    assert not out.exists()
+
+
 def test_evaluate_bad_dataset(tmp_path, capsys):
     code, _, err = run(["evaluate", str(tmp_path)], capsys)
     assert code == 2 and "image/" in err

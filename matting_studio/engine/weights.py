@@ -2,7 +2,8 @@
 
 Each model is described once by a :class:`WeightSpec`. Downloaded weights live in the user's data directory
 (``platformdirs``), overridable with ``MATTING_STUDIO_CACHE``; weights this project trained ship in the
-repository's ``models/`` folder (``bundled``). The sha256 is verified on every load.
+repository's ``models/`` folder (``bundled``), which a wheel build copies into the package (``setup.py``).
+The sha256 is verified on every load.
 """
 
 from __future__ import annotations
@@ -22,7 +23,15 @@ from matting_studio.core.atomic import atomic_write_bytes
 from matting_studio.core.errors import WeightsError
 from matting_studio.core.progress import ProgressFn, report
 
-BUNDLED_DIR = Path(__file__).resolve().parents[2] / "models"
+
+def bundled_dir(package_dir: Path) -> Path:
+    """Where the trained weights are: ``models/`` beside the package (a source tree or editable install), else the
+    ``bundled_models/`` a wheel build put inside it."""
+    beside = package_dir.parent / "models"
+    return beside if (beside / "manifest.json").is_file() else package_dir / "bundled_models"
+
+
+BUNDLED_DIR = bundled_dir(Path(__file__).resolve().parents[1])
 
 
 @dataclass(frozen=True)

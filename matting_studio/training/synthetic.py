@@ -3,6 +3,10 @@
 Random shapes (ellipses, polygons, blobs) with soft and semi-transparent regions, see-through structures
 (meshes, nets, perforated sheets: many small holes the matting must open), thin anti-aliased hair-like strands,
 optional motion blur, textured colours. Deterministic for a given seed.
+
+:func:`lookalike_background` puts a darker, shifted copy of a foreground behind it: the back wall of a wire
+basket seen through its front, a fence behind a fence, hair over hair. Where what shows through the holes looks like
+the subject itself, colour cannot tell them apart.
 """
 
 from __future__ import annotations
@@ -99,3 +103,19 @@ def synthetic_foreground(size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     else:
         alpha = cv2.GaussianBlur(alpha, (0, 0), rng.uniform(0.3, 1.0))
     return _texture(h, w, rng), np.clip(alpha, 0, 1).astype(np.float32)
+
+
+def lookalike_background(fg: np.ndarray, alpha: np.ndarray, bg: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``bg`` ``(S, S, 3)`` with a copy of the foreground (``fg (S, S, 3)``, ``alpha (S, S)``, all in [0, 1])
+    composited into it, shifted by a few to a few tens of pixels, darkened (shade 0.45–0.9) and slightly blurred:
+    part of the background now looks like the subject. The ground-truth alpha is unchanged (it is background)."""
+    s = alpha.shape[0]
+    dx, dy = (int(v) for v in rng.integers(-max(2, s // 10), max(2, s // 10) + 1, size=2))
+    shift = np.float32([[1, 0, dx], [0, 1, dy]])
+    size = alpha.shape[::-1]
+    back_alpha = cv2.warpAffine(alpha, shift, size, borderMode=cv2.BORDER_CONSTANT)
+    back_fg = cv2.warpAffine(fg, shift, size, borderMode=cv2.BORDER_REFLECT) * np.float32(rng.uniform(0.45, 0.9))
+    sigma = float(rng.uniform(0.3, 1.5))
+    back_alpha = cv2.GaussianBlur(back_alpha, (0, 0), sigma)[..., None]
+    back_fg = cv2.GaussianBlur(back_fg, (0, 0), sigma)
+    return np.clip(back_alpha * back_fg + (1 - back_alpha) * bg, 0, 1).astype(np.float32)

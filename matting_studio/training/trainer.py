@@ -54,6 +54,7 @@ class TrainConfig:
     init_weights: Optional[Path] = None  # start from these weights (fine-tuning); ignored when resuming
     ema: float = 0.0  # decay of an exponential moving average of the weights (0: off); validated and saved
     mse_weight: float = 2.0  # weight of the squared alpha error on the unknown region (training/losses.py)
+    lookalike_fraction: float = 0.0  # composites with a copy of the subject behind it (synthetic.lookalike_background)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -146,7 +147,8 @@ class Trainer:
                 raise DatasetError("Every image is held out for validation; leave some for training.")
             self.train_data = CompositionDataset(c.data_dir if train else None, c.backgrounds_dir, crop=c.crop,
                                                  stems=train or None, synthetic_fraction=c.synthetic_fraction,
-                                                 seed=c.seed, cache_dir=cache, real_fraction=c.real_fraction)
+                                                 seed=c.seed, cache_dir=cache, real_fraction=c.real_fraction,
+                                                 lookalike_fraction=c.lookalike_fraction)
             self.val_data = CompositionDataset(c.data_dir, c.backgrounds_dir, crop=c.crop, stems=val, seed=c.seed + 99,
                                                cache_dir=cache, augment=False) if val else \
                 CompositionDataset(None, c.backgrounds_dir, crop=c.crop, synthetic_fraction=1.0, seed=c.seed + 99,
@@ -177,7 +179,8 @@ class Trainer:
                     self.labelled_data = CompositionDataset(c.data_dir, c.backgrounds_dir, crop=c.crop, stems=train,
                                                             synthetic_fraction=c.synthetic_fraction,
                                                             seed=c.seed + 7, cache_dir=cache,
-                                                            real_fraction=c.real_fraction)
+                                                            real_fraction=c.real_fraction,
+                                                            lookalike_fraction=c.lookalike_fraction)
                 if val:
                     self.val_data = CompositionDataset(c.data_dir, c.backgrounds_dir, crop=c.crop, stems=val,
                                                        seed=c.seed + 99, cache_dir=cache, augment=False)

@@ -11,7 +11,7 @@ from matting_studio.core.errors import DatasetError
 from matting_studio.training import datasets
 from matting_studio.training.datasets import CompositionDataset, UnlabelledPhotos
 from matting_studio.training.imperfect_segmentation import imperfect_segmentation, random_trimap
-from matting_studio.training.synthetic import see_through, synthetic_foreground
+from matting_studio.training.synthetic import lookalike_background, see_through, synthetic_foreground
 
 
 def test_samples_have_the_documented_shapes_ranges_and_composition(tiny_dataset):
@@ -97,6 +97,42 @@ def test_see_through_opens_many_small_holes_inside_the_shape_only(seed):
     n_holes, _ = cv2.connectedComponents(holes.astype(np.uint8), connectivity=4)
     assert n_holes - 1 >= 4  # several separate openings, not one cut
     assert ((inside > 0.05) & (inside < 0.95)).any()  # anti-aliased edges
+
+
+def test_lookalike_background_puts_a_darker_shifted_copy_of_the_subject_behind_it():
+    fg = np.zeros((64, 64, 3), np.float32)
+    fg[..., 1] = 0.8  # a green subject
+    alpha = np.zeros((64, 64), np.float32)
+    alpha[20:44, 20:44] = 1.0
+    bg = np.zeros((64, 64, 3), np.float32)
+    bg[..., 2] = 1.0  # on blue
+    for seed in range(5):
+        out = lookalike_background(fg, alpha, bg, np.random.default_rng(seed))
+        assert out.shape == bg.shape and out.dtype == np.float32 and 0 <= out.min() and out.max() <= 1
+        green = out[..., 1] > 0.2
+        # the copy is the subject's colour, darker, and covers about the subject's area (shifted, blurred)
+        assert 0.5 < green.sum() / (alpha > 0.5).sum() < 1.5
+        assert 0.8 * 0.4 < out[..., 1].max() <= 0.8 * 0.9 + 1e-6
+        # a composite of one uniformly shaded copy over the background: green = shade · 0.8 · (1 − blue)
+        cover = 1 - out[..., 2]
+        shade = out[..., 1][cover > 0.5] / (0.8 * cover[cover > 0.5])
+        assert np.ptp(shade) < 1e-4 and 0.45 - 1e-4 <= shade.mean() <= 0.9 + 1e-4
+    shifted = [np.argwhere(lookalike_background(fg, alpha, bg, np.random.default_rng(s))[..., 1] > 0.4).mean(0)
+               for s in range(5)]
+    assert max(np.abs(c - 31.5).max() for c in shifted) >= 2  # moved, not in place
+
+
+def test_lookalike_fraction_changes_only_the_background_of_composites(tiny_dataset):
+    data, bg = tiny_dataset
+    plain = CompositionDataset(data, bg, crop=32, seed=5, synthetic_fraction=0.5)
+    look = CompositionDataset(data, bg, crop=32, seed=5, synthetic_fraction=0.5, lookalike_fraction=1.0)
+    changed = 0
+    for i in range(6):
+        a, b = plain[i], look[i]
+        assert torch.equal(a["alpha"], b["alpha"]) and torch.equal(a["fg"], b["fg"])
+        assert torch.allclose(b["image"], b["alpha"] * b["fg"] + (1 - b["alpha"]) * b["bg"], atol=1e-6)
+        changed += not torch.equal(a["bg"], b["bg"])
+    assert changed >= 5  # every composite whose subject is in the crop gets its look-alike background
 
 
 def test_synthetic_only_dataset(tiny_dataset):

@@ -99,6 +99,24 @@ def test_real_photo_batches_carry_the_whole_photo_prior(tiny_dataset, tmp_path, 
     assert all(np.isfinite(e.losses["total"]) for e in events if e.kind == "step")
 
 
+def test_lookalike_fraction_reaches_the_training_composites(tiny_dataset, tmp_path, monkeypatch):
+    from matting_studio.training import datasets
+
+    calls = []
+    real = datasets.lookalike_background
+    monkeypatch.setattr(datasets, "lookalike_background", lambda *a: calls.append(1) or real(*a))
+    trainer = Trainer(config(tiny_dataset, tmp_path / "run", lookalike_fraction=1.0))
+    trainer._setup()
+    assert trainer.train_data.lookalike_fraction == 1.0 and trainer.val_data.lookalike_fraction == 0.0
+    trainer._make_batch(0)
+    assert len(calls) == 2  # every composite of the batch of 2
+    plain = Trainer(config(tiny_dataset, tmp_path / "plain"))
+    plain._setup()
+    calls.clear()
+    plain._make_batch(0)
+    assert calls == []
+
+
 def test_resume_equals_uninterrupted_training(tiny_dataset, tmp_path):
     straight = tmp_path / "straight"
     run_training(config(tiny_dataset, straight, checkpoint_every=100))
