@@ -71,6 +71,8 @@ def main() -> int:
                 if convert and raw:
                     subprocess.run([convert, "xwd:-", str(out / "screen.png")], input=raw)
                     print(out / "screen.png")
+            elif index == 0 and os.environ.get("DISPLAY"):
+                print("screen.png skipped: no xwd (Debian package x11-apps)", file=sys.stderr)
         window.close()
     finally:
         if xvfb is not None:

@@ -157,3 +157,38 @@ def test_projected_alpha_channel_keeps_the_holes_of_a_fine_mesh_that_the_coarse_
     coarse = np.abs(prior[6] - alpha)[unknown].mean()
     projected = np.abs(prior[8] - alpha)[unknown].mean()
     assert projected < 0.05 and projected < 0.25 * coarse, (projected, coarse)
+
+
+def test_colour_posterior_is_local_a_colour_is_foreground_where_it_is_foreground_nearby():
+    """Grey is the subject's colour at the left end of a long strip (beside a blue background) and the background's
+    at the right end (beside a green subject): unknown grey pixels follow their neighbourhood, where the global
+    model (one tile for the whole image) says 0.5."""
+    h, w = 64, 768
+    grey, blue, green = np.float32([0.5, 0.5, 0.5]), np.float32([0.1, 0.2, 0.9]), np.float32([0.2, 0.8, 0.2])
+    image = np.broadcast_to(grey, (h, w, 3)).copy()
+    trimap = np.full((h, w), 0.5, np.float32)
+    trimap[:, :96] = 1.0  # grey subject ...
+    image[:, 96:128], trimap[:, 96:128] = blue, 0.0  # ... on blue
+    image[:, -128:-96], trimap[:, -128:-96] = green, 1.0  # green subject ...
+    trimap[:, -96:] = 0.0  # ... on grey
+    post = colour_posterior(image, trimap)
+    unknown = trimap == 0.5
+    assert post[:, 128:192].min() > 0.9 and post[:, -192:-128].max() < 0.1
+    assert np.all(np.diff(post[:, 128:-128].mean(0)) <= 1e-6)  # interpolated between tiles: no jumps back and forth
+    glob = colour_posterior(image, trimap, tile=10**6)
+    assert np.allclose(glob[unknown], 0.5, atol=0.01)
+    assert np.all(post[trimap == 1] == 1) and np.all(post[trimap == 0] == 0)
+
+
+def test_colour_posterior_falls_back_to_the_global_model_far_from_known_pixels():
+    """An unknown region much larger than the tiles: in its middle no known pixel is near, and the posterior is the
+    global colour model's (foreground green, background blue)."""
+    h, w = 600, 600
+    green, blue = np.float32([0.2, 0.8, 0.2]), np.float32([0.1, 0.2, 0.9])
+    image = np.broadcast_to(blue, (h, w, 3)).copy()
+    image[:, :300] = green
+    trimap = np.full((h, w), 0.5, np.float32)
+    trimap[:20, :300], trimap[:20, 300:] = 1.0, 0.0  # known pixels only along the top edge
+    post = colour_posterior(image, trimap)
+    middle = post[400:500]
+    assert middle[:, :300].min() > 0.99 and middle[:, 300:].max() < 0.01

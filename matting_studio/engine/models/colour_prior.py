@@ -16,6 +16,7 @@ reduced scale (mean SAD 9.0 there, full-resolution closed-form 6.6), which the n
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -67,29 +68,71 @@ def colour_prior(image: torch.Tensor, fg_known: torch.Tensor, bg_known: torch.Te
 
 
 SOLVE_PIXELS = 40_000  # the closed-form prior is solved on at most this many pixels of the unknown box
-COLOUR_BINS = 32  # per channel, for the global colour model
+COLOUR_BINS = 32  # per channel, for the colour models
+POSTERIOR_TILE = 96  # px: the local colour model counts known pixels in 3×3 tiles of this size around a pixel
+POSTERIOR_PSEUDO = 16.0  # known pixels' worth of the global colour model mixed into every local one
 
 
-def colour_posterior(image, trimap, *, bins: int = COLOUR_BINS):
-    """``(H, W)`` float32: P(foreground | colour) from histograms of the known foreground and background colours.
+def _box3(a):
+    """Sum over each tile's 3×3 neighbourhood of tiles: ``(GY, GX, K)`` → same shape (zero outside)."""
+    c = np.pad(np.cumsum(np.cumsum(np.pad(a, ((1, 1), (1, 1), (0, 0))), 0), 1), ((1, 0), (1, 0), (0, 0)))
+    return c[3:, 3:] - c[:-3, 3:] - c[3:, :-3] + c[:-3, :-3]
 
-    A global, non-local cue (like KNN matting's colour neighbours, at the cost of two ``bincount`` calls):
-    where the subject's colours differ from the background's it is nearly 0 or 1 per pixel, however thin the
-    structure; 0.5 for colours seen in neither region. Known pixels are exact. image ``(H, W, 3)`` in [0, 1];
-    trimap ``(H, W)`` with {0, 0.5, 1}.
+
+def colour_posterior(image, trimap, *, bins: int = COLOUR_BINS, tile: int = POSTERIOR_TILE,
+                     pseudo: float = POSTERIOR_PSEUDO):
+    """``(H, W)`` float32: P(foreground | colour, neighbourhood) from histograms of the known colours.
+
+    A non-local cue like KNN matting's colour neighbours, made local enough to matter: the foreground and background
+    colour histograms (``bins`` per channel) are counted per ``tile``-pixel tile and summed over 3×3 tiles, each
+    mixed with ``pseudo`` pixels' worth of the whole image's histograms (so a neighbourhood with few known pixels
+    falls back to the global model), and the posterior (equal class priors) is interpolated bilinearly between
+    tile centres. Where a colour is background nearby but foreground elsewhere (a beige wall beside a silver
+    mesh), the global model says foreground and this one says background. 0.5 for colours seen in neither region.
+    Known pixels are exact. Measured on the 16 training images of alphamatting_dev with both benchmark trimaps:
+    mean squared error over the unknown region 0.033, against 0.041 for the global model alone.
+    image ``(H, W, 3)`` in [0, 1]; trimap ``(H, W)`` with {0, 0.5, 1}.
     """
-    import numpy as np
+    image = np.asarray(image[..., :3], np.float32)
+    h, w = trimap.shape
+    n_col = bins**3
+    q = np.minimum((image * bins).astype(np.int32), bins - 1)
+    colour = (q[..., 0] * bins + q[..., 1]) * bins + q[..., 2]
+    fg_known, bg_known, unknown = trimap == 1, trimap == 0, (trimap != 1) & (trimap != 0)
+    post = np.where(fg_known, 1.0, 0.0).astype(np.float32)
+    if not unknown.any():
+        return post
+    # the colours of the unknown pixels, numbered 0..K-1: only their table entries are ever needed
+    used = np.flatnonzero(np.bincount(colour[unknown], minlength=n_col))
+    compact = np.full(n_col, -1, np.int64)
+    compact[used] = np.arange(used.size)
+    k = used.size
+    gy, gx = max(1, round(h / tile)), max(1, round(w / tile))
+    tile_of = (np.minimum(np.arange(h) * gy // h, gy - 1)[:, None] * gx
+               + np.minimum(np.arange(w) * gx // w, gx - 1)[None, :])
 
-    q = np.minimum((np.asarray(image[..., :3], np.float32) * bins).astype(np.int32), bins - 1)
-    index = (q[..., 0] * bins + q[..., 1]) * bins + q[..., 2]
-    fg = np.bincount(index[trimap == 1], minlength=bins**3).astype(np.float64)
-    bg = np.bincount(index[trimap == 0], minlength=bins**3).astype(np.float64)
-    fg /= max(fg.sum(), 1.0)
-    bg /= max(bg.sum(), 1.0)
+    def model(known):
+        """Likelihoods P(colour | class, neighbourhood) ``(GY, GX, K)`` for one class."""
+        c, t = colour[known], tile_of[known]
+        total = _box3(np.bincount(t, minlength=gy * gx).reshape(gy, gx, 1).astype(np.float32))
+        glob = np.bincount(c, minlength=n_col)[used].astype(np.float32) / max(c.size, 1)
+        keep = compact[c] >= 0
+        counts = np.bincount(t[keep] * k + compact[c[keep]], minlength=gy * gx * k).astype(np.float32)
+        return (_box3(counts.reshape(gy, gx, k)) + pseudo * glob) / (total + pseudo)
+
+    pf, pb = model(fg_known), model(bg_known)
     tiny = 1e-7
-    post = ((fg + tiny) / (fg + bg + 2 * tiny)).astype(np.float32)[index]
-    post[trimap == 1] = 1.0
-    post[trimap == 0] = 0.0
+    table = ((pf + tiny) / (pf + pb + 2 * tiny)).reshape(gy * gx, k)
+    ys, xs = np.nonzero(unknown)
+    ci = compact[colour[ys, xs]]
+    # bilinear weights between the four nearest tile centres
+    cy = np.clip((ys + 0.5) * gy / h - 0.5, 0, gy - 1).astype(np.float32)
+    cx = np.clip((xs + 0.5) * gx / w - 0.5, 0, gx - 1).astype(np.float32)
+    y0, x0 = np.floor(cy).astype(np.int64), np.floor(cx).astype(np.int64)
+    y1, x1 = np.minimum(y0 + 1, gy - 1), np.minimum(x0 + 1, gx - 1)
+    wy, wx = cy - y0, cx - x0
+    post[ys, xs] = ((1 - wy) * ((1 - wx) * table[y0 * gx + x0, ci] + wx * table[y0 * gx + x1, ci])
+                    + wy * ((1 - wx) * table[y1 * gx + x0, ci] + wx * table[y1 * gx + x1, ci]))
     return post
 
 
@@ -99,15 +142,13 @@ def matting_prior(image, trimap, *, solve_pixels: int = SOLVE_PIXELS):
     Channels 0–5 are the push–pull propagated foreground and background colours (:func:`colour_prior`);
     channel 6 is a coarse closed-form alpha (Levin et al.), solved on the unknown region's box downscaled to
     at most ``solve_pixels`` pixels and brought back edge-aware (guided filter), known pixels exact; channel 7
-    is the global colour posterior (:func:`colour_posterior`); channel 8 is the full-resolution projected alpha
+    is the local colour posterior (:func:`colour_posterior`); channel 8 is the full-resolution projected alpha
     of :func:`colour_prior` (the pixel's colour on the line between its propagated F and B): it keeps structures
     a few pixels wide, such as the holes of a mesh, that the downscaled solve loses. The network corrects
     channel 6 at full resolution, using channels 7 and 8 where the colours tell foreground from background.
     image ``(H, W, 3)`` in [0, 1]; trimap ``(H, W)`` with {0, 0.5, 1}. About 0.1–0.15 s for an 800×600 image
     on the 2-core CPU.
     """
-    import numpy as np
-
     from matting_studio.classical.estimate_alpha_cf import estimate_alpha_cf
     from matting_studio.classical.fast_matting import fast_alpha
 
