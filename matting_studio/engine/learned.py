@@ -42,10 +42,13 @@ def model_size(checkpoint: dict, default: str = "lite") -> str:
 
 
 def _fast_layout(model):
-    """Channels-last weights: measured about 10 % faster on CPU for DLMN-G lite (GT18, 2 threads), same results."""
+    """For inference: BatchNorm folded into the convs, then channels-last weights (about 10 % faster on CPU for
+    DLMN-G lite, GT18, 2 threads; folding a few % more). Same results up to float rounding."""
     import torch
 
-    return model.to(memory_format=torch.channels_last)
+    from matting_studio.engine.models.blocks import fold_batchnorm
+
+    return fold_batchnorm(model.eval()).to(memory_format=torch.channels_last)
 
 
 class LearnedMatting:

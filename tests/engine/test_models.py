@@ -64,6 +64,37 @@ def test_channels_last_model_gives_the_same_result():
     assert torch.allclose(plain, fast, atol=1e-5)
 
 
+def _randomised(model):
+    """Every parameter and BatchNorm statistic non-trivial, so that a wrong fold would show."""
+    g = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * 0.1)
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=g) * 0.2)
+                m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) + 0.5)
+    return model.eval()
+
+
+def test_folding_batchnorm_removes_every_batchnorm_and_keeps_the_outputs():
+    from matting_studio.engine.learned import _fast_layout
+    from matting_studio.engine.models.blocks import fold_batchnorm
+
+    image, seg, motion, trimap = inputs(1, 45, 61)
+    for build, call in ((build_dlmng, lambda m: m(image, seg, motion, trimap)),
+                        (build_ssrn, lambda m: m(image, motion, seg, seg))):
+        model = _randomised(build(config="lite"))
+        with torch.no_grad():
+            plain = call(model)
+            fast = call(_fast_layout(model))
+        assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())
+        for key in ("alpha", "foreground"):
+            assert torch.allclose(plain[key], fast[key], atol=1e-5), key
+    with pytest.raises(ValueError):
+        fold_batchnorm(build_dlmng(config="lite").train())
+
+
 @pytest.mark.parametrize("size", [(33, 47), (96, 128)])
 def test_ssrn_and_discriminator_shapes(size):
     image, seg, motion, _ = inputs(2, *size)

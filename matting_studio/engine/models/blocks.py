@@ -76,3 +76,24 @@ def apply_known(alpha: torch.Tensor, trimap: torch.Tensor | None) -> torch.Tenso
         return alpha
     alpha = torch.where(trimap > 0.75, torch.ones_like(alpha), alpha)
     return torch.where(trimap < 0.25, torch.zeros_like(alpha), alpha)
+
+
+def fold_batchnorm(model: nn.Module) -> nn.Module:
+    """Fold every BatchNorm that directly follows a conv into that conv (inference only: the model must be in eval
+    mode). The same outputs up to float rounding, one pass over each feature map fewer. Returns ``model``."""
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+    if model.training:
+        raise ValueError("fold_batchnorm is for inference: call model.eval() first.")
+    for module in model.modules():
+        if isinstance(module, nn.Sequential):
+            for i in range(len(module) - 1):
+                if isinstance(module[i], nn.Conv2d) and isinstance(module[i + 1], nn.BatchNorm2d):
+                    module[i] = fuse_conv_bn_eval(module[i], module[i + 1])
+                    module[i + 1] = nn.Identity()
+        elif isinstance(module, ResidualBlock):
+            for conv, bn in (("conv1", "bn1"), ("conv2", "bn2")):
+                if isinstance(getattr(module, bn), nn.BatchNorm2d):
+                    setattr(module, conv, fuse_conv_bn_eval(getattr(module, conv), getattr(module, bn)))
+                    setattr(module, bn, nn.Identity())
+    return model
