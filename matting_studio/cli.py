@@ -130,6 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lookalike", type=float, default=0.0,
                    help="fraction of composites with a darker, shifted copy of the subject behind it (a background "
                         "that looks like the subject, as through a wire basket)")
+    p.add_argument("--defocus", type=float, default=0.0,
+                   help="fraction of composites whose subject is blurred as out of focus (wide, smooth alpha edges)")
 
     p = sub.add_parser("models", help="list, fetch or verify model weights")
     p.add_argument("action", choices=("list", "fetch", "verify", "path"))

@@ -309,8 +309,8 @@ def run_train(args: Namespace) -> int:
 
     if args.steps < 1:
         raise MattingError("--steps must be at least 1.")
-    if not all(0 <= f <= 1 for f in (args.synthetic, args.real, args.lookalike)):
-        raise MattingError("--synthetic, --real and --lookalike are fractions between 0 and 1.")
+    if not all(0 <= f <= 1 for f in (args.synthetic, args.real, args.lookalike, args.defocus)):
+        raise MattingError("--synthetic, --real, --lookalike and --defocus are fractions between 0 and 1.")
     if not 0 <= args.ema < 1:
         raise MattingError("--ema is a decay between 0 (off) and 1, e.g. 0.995.")
     if args.mse_weight < 0:
@@ -330,6 +330,7 @@ def run_train(args: Namespace) -> int:
         val_stems=[s for s in (args.val_images or "").split(",") if s] or None,
         synthetic_fraction=args.synthetic, real_fraction=args.real, init_weights=args.init,
         ema=args.ema, mse_weight=args.mse_weight, lookalike_fraction=args.lookalike,
+        defocus_fraction=args.defocus,
     )
     from tqdm import tqdm
 

@@ -121,7 +121,7 @@ def test_evaluate_prints_table_and_writes_json(toy, capsys):
     assert code == 2 and "--force" in err
 
 
-@pytest.mark.parametrize("bad", [["--steps", "0"], ["--lookalike", "1.5"], ["--synthetic", "-0.1"],
+@pytest.mark.parametrize("bad", [["--steps", "0"], ["--lookalike", "1.5"], ["--defocus", "2"], ["--synthetic", "-0.1"],
                                  ["--mse-weight", "-1"], ["--ema", "1"]])
 def test_train_rejects_bad_options_in_one_line_before_training(toy, capsys, bad):
     out = toy / "run"

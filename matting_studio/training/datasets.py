@@ -29,7 +29,7 @@ from matting_studio.core import imageio
 from matting_studio.core.errors import DatasetError
 from matting_studio.core.motion import grayscale
 from matting_studio.training.imperfect_segmentation import imperfect_segmentation, random_trimap
-from matting_studio.training.synthetic import lookalike_background, synthetic_foreground
+from matting_studio.training.synthetic import defocus, lookalike_background, synthetic_foreground
 
 MAX_BACKGROUND_SIDE = 1024
 
@@ -83,7 +83,8 @@ class CompositionDataset:
     def __init__(self, data_dir: Optional[Path], backgrounds: Sequence[Path] | Path, *, crop: int = 320,
                  stems: Optional[Sequence[str]] = None, synthetic_fraction: float = 0.0, seed: int = 0,
                  cache_dir: Optional[Path] = None, augment: bool = True, length: int = 100_000,
-                 real_fraction: float = 0.0, lookalike_fraction: float = 0.0) -> None:
+                 real_fraction: float = 0.0, lookalike_fraction: float = 0.0,
+                 defocus_fraction: float = 0.0) -> None:
         self.items = pair_foregrounds(data_dir, stems) if data_dir is not None else []
         self.data_dir = Path(data_dir) if data_dir is not None else None
         self.real_fraction = float(real_fraction) if self.items else 0.0
@@ -91,6 +92,7 @@ class CompositionDataset:
             raise DatasetError("No foregrounds: give a data folder or a synthetic fraction.")
         self.synthetic_fraction = 1.0 if not self.items else float(synthetic_fraction)
         self.lookalike_fraction = float(lookalike_fraction)  # composites whose background looks like the subject
+        self.defocus_fraction = float(defocus_fraction)  # composites whose subject is out of focus (wide soft edges)
         self.backgrounds = background_paths(backgrounds)
         self.crop, self.seed, self.augment, self.length = crop, seed, augment, length
         self.cache_dir = cache_dir
@@ -170,6 +172,8 @@ class CompositionDataset:
             fg = np.clip(fg * gain, 0, 1)
         bg = self._crop_background(self._background(int(rng.integers(0, len(self.backgrounds)))), rng)
         fg, alpha, bg = (np.ascontiguousarray(a, dtype=np.float32) for a in (fg, alpha, bg))
+        if self.defocus_fraction > 0 and rng.random() < self.defocus_fraction:
+            fg, alpha = defocus(fg, alpha, rng)
         if self.lookalike_fraction > 0 and rng.random() < self.lookalike_fraction:
             bg = lookalike_background(fg, alpha, bg, rng)
         image = alpha[..., None] * fg + (1 - alpha[..., None]) * bg  # composite after all fg augmentation

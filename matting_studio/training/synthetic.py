@@ -6,7 +6,8 @@ optional motion blur, textured colours. Deterministic for a given seed.
 
 :func:`lookalike_background` puts a darker, shifted copy of a foreground behind it: the back wall of a wire
 basket seen through its front, a fence behind a fence, hair over hair. Where what shows through the holes looks like
-the subject itself, colour cannot tell them apart.
+the subject itself, colour cannot tell them apart. :func:`defocus` blurs a foreground as an out-of-focus lens
+would: wide, smooth alpha ramps.
 """
 
 from __future__ import annotations
@@ -119,3 +120,13 @@ def lookalike_background(fg: np.ndarray, alpha: np.ndarray, bg: np.ndarray, rng:
     back_alpha = cv2.GaussianBlur(back_alpha, (0, 0), sigma)[..., None]
     back_fg = cv2.GaussianBlur(back_fg, (0, 0), sigma)
     return np.clip(back_alpha * back_fg + (1 - back_alpha) * bg, 0, 1).astype(np.float32)
+
+
+def defocus(fg: np.ndarray, alpha: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``(fg, alpha)`` out of focus: both blurred (Gaussian, sigma 1.5–5 px), the colour premultiplied by alpha
+    first, so that the edge's colour stays the subject's. fg ``(S, S, 3)``, alpha ``(S, S)``, float32 in [0, 1]."""
+    sigma = float(rng.uniform(1.5, 5.0))
+    soft = cv2.GaussianBlur(alpha, (0, 0), sigma)
+    premultiplied = cv2.GaussianBlur(fg * alpha[..., None], (0, 0), sigma)
+    colour = np.where(soft[..., None] > 1e-3, premultiplied / np.maximum(soft[..., None], 1e-3), fg)
+    return np.clip(colour, 0, 1).astype(np.float32), np.clip(soft, 0, 1).astype(np.float32)

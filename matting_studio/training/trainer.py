@@ -55,6 +55,7 @@ class TrainConfig:
     ema: float = 0.0  # decay of an exponential moving average of the weights (0: off); validated and saved
     mse_weight: float = 2.0  # weight of the squared alpha error on the unknown region (training/losses.py)
     lookalike_fraction: float = 0.0  # composites with a copy of the subject behind it (synthetic.lookalike_background)
+    defocus_fraction: float = 0.0  # composites whose subject is out of focus (synthetic.defocus)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -148,7 +149,8 @@ class Trainer:
             self.train_data = CompositionDataset(c.data_dir if train else None, c.backgrounds_dir, crop=c.crop,
                                                  stems=train or None, synthetic_fraction=c.synthetic_fraction,
                                                  seed=c.seed, cache_dir=cache, real_fraction=c.real_fraction,
-                                                 lookalike_fraction=c.lookalike_fraction)
+                                                 lookalike_fraction=c.lookalike_fraction,
+                                                 defocus_fraction=c.defocus_fraction)
             self.val_data = CompositionDataset(c.data_dir, c.backgrounds_dir, crop=c.crop, stems=val, seed=c.seed + 99,
                                                cache_dir=cache, augment=False) if val else \
                 CompositionDataset(None, c.backgrounds_dir, crop=c.crop, synthetic_fraction=1.0, seed=c.seed + 99,
@@ -180,7 +182,8 @@ class Trainer:
                                                             synthetic_fraction=c.synthetic_fraction,
                                                             seed=c.seed + 7, cache_dir=cache,
                                                             real_fraction=c.real_fraction,
-                                                            lookalike_fraction=c.lookalike_fraction)
+                                                            lookalike_fraction=c.lookalike_fraction,
+                                                 defocus_fraction=c.defocus_fraction)
                 if val:
                     self.val_data = CompositionDataset(c.data_dir, c.backgrounds_dir, crop=c.crop, stems=val,
                                                        seed=c.seed + 99, cache_dir=cache, augment=False)

@@ -11,7 +11,7 @@ from matting_studio.core.errors import DatasetError
 from matting_studio.training import datasets
 from matting_studio.training.datasets import CompositionDataset, UnlabelledPhotos
 from matting_studio.training.imperfect_segmentation import imperfect_segmentation, random_trimap
-from matting_studio.training.synthetic import lookalike_background, see_through, synthetic_foreground
+from matting_studio.training.synthetic import defocus, lookalike_background, see_through, synthetic_foreground
 
 
 def test_samples_have_the_documented_shapes_ranges_and_composition(tiny_dataset):
@@ -120,6 +120,33 @@ def test_lookalike_background_puts_a_darker_shifted_copy_of_the_subject_behind_i
     shifted = [np.argwhere(lookalike_background(fg, alpha, bg, np.random.default_rng(s))[..., 1] > 0.4).mean(0)
                for s in range(5)]
     assert max(np.abs(c - 31.5).max() for c in shifted) >= 2  # moved, not in place
+
+
+def test_defocus_widens_the_edge_smoothly_and_keeps_the_subject_colour():
+    alpha = np.zeros((80, 80), np.float32)
+    alpha[20:60, 20:60] = 1.0
+    fg = np.zeros((80, 80, 3), np.float32)
+    fg[20:60, 20:60] = [0.9, 0.3, 0.1]  # the colour is only defined where alpha > 0
+    for seed in range(4):
+        fg_b, alpha_b = defocus(fg, alpha, np.random.default_rng(seed))
+        assert fg_b.shape == fg.shape and alpha_b.shape == alpha.shape and fg_b.dtype == alpha_b.dtype == np.float32
+        soft = (alpha_b > 0.01) & (alpha_b < 0.99)
+        assert soft.sum() > 4 * ((alpha > 0.01) & (alpha < 0.99)).sum() + 400  # a ramp several pixels wide
+        assert abs(alpha_b.sum() - alpha.sum()) < 0.01 * alpha.sum()  # blurred, not grown or shrunk
+        assert np.abs(fg_b[alpha_b > 0.05] - [0.9, 0.3, 0.1]).max() < 1e-3  # premultiplied: no dark fringe
+        assert np.abs(np.diff(alpha_b[40])).max() < 0.25  # smooth across the edge
+
+
+def test_defocus_fraction_blurs_the_subject_and_keeps_the_compositing_equation(tiny_dataset):
+    data, bg = tiny_dataset
+    plain = CompositionDataset(data, bg, crop=32, seed=5, synthetic_fraction=0.5)
+    soft = CompositionDataset(data, bg, crop=32, seed=5, synthetic_fraction=0.5, defocus_fraction=1.0)
+    ramp = lambda s: int(((s["alpha"] > 0.01) & (s["alpha"] < 0.99)).sum())
+    for i in range(4):
+        a, b = plain[i], soft[i]  # the same subject and crop (drawn before the blur), then blurred
+        assert torch.allclose(b["image"], b["alpha"] * b["fg"] + (1 - b["alpha"]) * b["bg"], atol=1e-6)
+        assert ramp(b) > ramp(a) or float(a["alpha"].max()) == 0.0
+        assert bool((b["trimap"][(b["alpha"] > 0.001) & (b["alpha"] < 0.999)] == 0.5).all())  # the ramp is unknown
 
 
 def test_lookalike_fraction_changes_only_the_background_of_composites(tiny_dataset):

@@ -115,6 +115,9 @@ def test_lookalike_fraction_reaches_the_training_composites(tiny_dataset, tmp_pa
     calls.clear()
     plain._make_batch(0)
     assert calls == []
+    blurred = Trainer(config(tiny_dataset, tmp_path / "defocus", defocus_fraction=0.5))
+    blurred._setup()
+    assert blurred.train_data.defocus_fraction == 0.5 and blurred.val_data.defocus_fraction == 0.0
 
 
 def test_resume_equals_uninterrupted_training(tiny_dataset, tmp_path):
