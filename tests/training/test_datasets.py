@@ -75,6 +75,22 @@ def test_imperfect_segmentation_differs_but_correlates():
     assert np.all(trimap[(alpha > 0.01) & (alpha < 0.99)] == 0.5)
 
 
+def test_random_trimap_bands_are_drawn_independently_on_each_side_of_the_edge():
+    """A hard-edged disc of radius 30: the unknown band reaches a random distance inside and another outside."""
+    yy, xx = np.mgrid[0:160, 0:160].astype(np.float32)
+    r = np.hypot(yy - 80, xx - 80)
+    alpha = (r < 30).astype(np.float32)
+    rng = np.random.default_rng(3)
+    sides = []
+    for _ in range(12):
+        trimap = random_trimap(alpha, rng, low=2, high=16)
+        unknown = r[trimap == 0.5]
+        inner, outer = 30 - unknown.min(), unknown.max() - 30
+        assert 1 <= inner <= 17 and 1 <= outer <= 17
+        sides.append((inner, outer))
+    assert sum(abs(i - o) > 3 for i, o in sides) >= 4  # asymmetric bands are common, not an accident
+
+
 def test_synthetic_foregrounds_are_deterministic_with_soft_pixels():
     fg1, a1 = synthetic_foreground(64, seed=3)
     fg2, a2 = synthetic_foreground(64, seed=3)
