@@ -74,7 +74,7 @@ def test_learned_methods_matte_a_synthetic_composite_they_never_saw(synthetic_co
 
 
 @pytest.mark.xfail(strict=True, reason="known defect of the shipped dlmng-lite (models/dlmng-lite.md): on a smooth "
-                   "soft ramp it follows the colour posterior and is ~30x worse than its own closed-form prior")
+                   "soft ramp it sharpens the edge and is ~30x worse than its own closed-form prior")
 def test_dlmng_is_no_worse_than_its_closed_form_prior_on_a_smooth_soft_edge(synthetic_composite):
     """When this starts passing (a better model), drop the xfail and update the model card."""
     from matting_studio.engine.models.colour_prior import matting_prior
