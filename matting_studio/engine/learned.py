@@ -91,7 +91,7 @@ class LearnedMatting:
         if self._dlmng is None:
             path = self._resolve(self.dlmng_weights, weights.LEARNED_WEIGHTS["dlmng"])
             checkpoint = read_checkpoint(path)
-            self._dlmng = _fast_layout(build_dlmng(config=model_size(checkpoint), weights=checkpoint).to(self._device).eval())
+            self._dlmng = _fast_layout(build_dlmng(config=model_size(checkpoint), weights=checkpoint).to(self._device))
         if refine and self._ssrn is None:
             if self.ssrn_weights is None and self.dlmng_weights is not None:
                 # A user's own DLMN-G checkpoint may carry its SSRN alongside; else use the bundled one.
@@ -100,7 +100,7 @@ class LearnedMatting:
             else:
                 path = self._resolve(self.ssrn_weights, weights.LEARNED_WEIGHTS["ssrn"])
             checkpoint = read_checkpoint(path)
-            self._ssrn = _fast_layout(build_ssrn(config=model_size(checkpoint), weights=checkpoint).to(self._device).eval())
+            self._ssrn = _fast_layout(build_ssrn(config=model_size(checkpoint), weights=checkpoint).to(self._device))
 
     def predict(
         self,
