@@ -48,6 +48,25 @@ def _method_list(text: str) -> list[str]:
     return names
 
 
+# (flag, type, help) of the settings a recipe holds; each maps to the TrainConfig field of its name (see
+# commands.TRAIN_FIELDS for the few whose names differ).
+TRAIN_SETTINGS = (
+    ("--steps", int, "optimisation steps"),
+    ("--size", str, "network size: lite or paper"),
+    ("--batch-size", int, "samples per step"),
+    ("--crop", int, "training crop side in px"),
+    ("--lr", float, "peak learning rate (warm-up then cosine)"),
+    ("--val-every", int, "steps between validations"),
+    ("--checkpoint-every", int, "steps between checkpoints"),
+    ("--synthetic", float, "fraction of procedural synthetic foregrounds"),
+    ("--real", float, "fraction of DLMN-G samples that are the labelled photos on their own backgrounds"),
+    ("--device", str, "auto, cpu, cuda or mps"),
+    ("--seed", int, "seed of the samples and the initial weights"),
+    ("--ema", float, "moving average of the weights with this decay (e.g. 0.995); validated and saved"),
+    ("--mse-weight", float, "weight of the squared alpha error on the unknown region"),
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="matting-studio",
@@ -103,35 +122,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train DLMN-G or SSRN")
     p.add_argument("model", choices=("dlmng", "ssrn"))
+    p.add_argument("--config", type=Path, metavar="RECIPE.json",
+                   help="a recipe file of training settings (e.g. models/dlmng-lite.recipe.json); options given "
+                        "here override it")
     p.add_argument("--data", type=Path, help="foregrounds: image/ + alpha/ (+ fg/); optional with --synthetic")
     p.add_argument("--backgrounds", type=Path, action="append", required=True, help="background images (repeatable)")
-    p.add_argument("--steps", type=int, required=True)
     p.add_argument("--out", type=Path, required=True, help="folder for checkpoints and curves")
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
-    p.add_argument("--config", default="lite", choices=("lite", "paper"), help="network size")
     p.add_argument("--unlabelled", type=Path, help="real photos without alpha (SSRN)")
     p.add_argument("--teacher", type=Path, help="DLMN-G weights used as SSRN's teacher")
-    p.add_argument("--batch-size", type=int, default=4)
-    p.add_argument("--crop", type=int, default=320)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--val-every", type=int, default=100)
-    p.add_argument("--checkpoint-every", type=int, default=100)
-    p.add_argument("--val-images", default=None, help="comma-separated stems held out for validation")
-    p.add_argument("--synthetic", type=float, default=0.0, help="fraction of procedural synthetic foregrounds")
-    p.add_argument("--real", type=float, default=0.0,
-                   help="fraction of DLMN-G samples that are the labelled photos on their own backgrounds")
-    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--val-images", default=argparse.SUPPRESS,
+                   help="comma-separated stems held out for validation ('' trains on every image)")
     p.add_argument("--init", type=Path, help="start from these weights (fine-tuning)")
-    p.add_argument("--ema", type=float, default=0.0,
-                   help="keep a moving average of the weights with this decay (e.g. 0.995); it is validated and saved")
-    p.add_argument("--mse-weight", type=float, default=2.0,
-                   help="weight of the squared alpha error on the unknown region in the supervised loss")
-    p.add_argument("--lookalike", type=float, default=0.0,
-                   help="fraction of composites with a darker, shifted copy of the subject behind it (a background "
-                        "that looks like the subject, as through a wire basket)")
-    p.add_argument("--defocus", type=float, default=0.0,
-                   help="fraction of composites whose subject is blurred as out of focus (wide, smooth alpha edges)")
+    p.add_argument("--pool", type=Path, help="DLMN-G: a folder of precomputed samples, made where missing and "
+                                             "shared by runs on the same data")
+    hyper = p.add_argument_group("training settings (override the recipe; defaults: training/config.py)")
+    for flag, kind, text in TRAIN_SETTINGS:
+        hyper.add_argument(flag, type=kind, default=argparse.SUPPRESS, help=text)
 
     p = sub.add_parser("models", help="list, fetch or verify model weights")
     p.add_argument("action", choices=("list", "fetch", "verify", "path"))

@@ -304,37 +304,43 @@ def _write_text(path: Path, text: str, force: bool) -> None:
 # -- train --------------------------------------------------------------------------------------------
 
 
-def run_train(args: Namespace) -> int:
-    from matting_studio.training.trainer import TrainConfig, run_training
+# CLI option (argparse dest) -> TrainConfig field, where the names differ
+TRAIN_FIELDS = {"synthetic": "synthetic_fraction", "real": "real_fraction", "data": "data_dir",
+                "backgrounds": "backgrounds_dir", "out": "out_dir", "unlabelled": "unlabelled_dir",
+                "init": "init_weights", "pool": "pool_dir"}
 
-    if args.steps < 1:
-        raise MattingError("--steps must be at least 1.")
-    if not all(0 <= f <= 1 for f in (args.synthetic, args.real, args.lookalike, args.defocus)):
-        raise MattingError("--synthetic, --real, --lookalike and --defocus are fractions between 0 and 1.")
-    if not 0 <= args.ema < 1:
-        raise MattingError("--ema is a decay between 0 (off) and 1, e.g. 0.995.")
-    if args.mse_weight < 0:
-        raise MattingError("--mse-weight must be zero or positive.")
-    if args.data is None and args.synthetic <= 0 and args.model == "dlmng":
-        raise MattingError("Give --data DIR (image/ + alpha/) or --synthetic FRACTION for DLMN-G.")
-    for path in [args.data, args.unlabelled, args.teacher, *args.backgrounds]:
+
+def train_config(args: Namespace):
+    """The run's :class:`TrainConfig`: the recipe file (``--config``), then the options given on the command
+    line; validated by the config itself."""
+    from matting_studio.cli import TRAIN_SETTINGS
+    from matting_studio.training.config import TrainConfig, load_recipe
+
+    values = load_recipe(args.config) if args.config else {}
+    values["model"] = args.model
+    given = vars(args)
+    for dest in ["data", "backgrounds", "out", "unlabelled", "teacher", "init", "pool", "resume"] + \
+            [flag[2:].replace("-", "_") for flag, _, _ in TRAIN_SETTINGS]:
+        if dest in given and (given[dest] is not None or dest not in TRAIN_FIELDS):
+            values[TRAIN_FIELDS.get(dest, dest)] = given[dest]
+    values.setdefault("data_dir", None)
+    if "val_images" in given:
+        values["val_stems"] = [s for s in given["val_images"].split(",") if s]
+    return TrainConfig.from_dict(values)
+
+
+def run_train(args: Namespace) -> int:
+    from matting_studio.training.trainer import run_training
+
+    config = train_config(args)
+    for path in [config.data_dir, config.unlabelled_dir, config.teacher, *config.backgrounds_dir]:
         if path is not None and not path.exists():
             raise DatasetError(f"'{path}' does not exist.")
-    if (args.out / "last.pt").exists() and not args.resume:
-        raise OutputExistsError(f"'{args.out}' already holds a training run; use --resume or another --out.")
-    config = TrainConfig(
-        model=args.model, data_dir=args.data, backgrounds_dir=args.backgrounds, out_dir=args.out,
-        steps=args.steps, unlabelled_dir=args.unlabelled, teacher=args.teacher, size=args.config,
-        batch_size=args.batch_size, crop=args.crop, lr=args.lr, val_every=args.val_every,
-        checkpoint_every=args.checkpoint_every, resume=args.resume, device=args.device, seed=args.seed,
-        val_stems=[s for s in (args.val_images or "").split(",") if s] or None,
-        synthetic_fraction=args.synthetic, real_fraction=args.real, init_weights=args.init,
-        ema=args.ema, mse_weight=args.mse_weight, lookalike_fraction=args.lookalike,
-        defocus_fraction=args.defocus,
-    )
+    if (config.out_dir / "last.pt").exists() and not config.resume:
+        raise OutputExistsError(f"'{config.out_dir}' already holds a training run; use --resume or another --out.")
     from tqdm import tqdm
 
-    bar = tqdm(total=args.steps, desc=f"train {args.model}", unit="step", file=sys.stderr)
+    bar = tqdm(total=config.steps, desc=f"train {args.model}", unit="step", file=sys.stderr)
 
     def on_event(event) -> None:
         if event.kind == "step":
@@ -345,12 +351,14 @@ def run_train(args: Namespace) -> int:
             bar.write(f"step {event.step}: " + ", ".join(f"{k} {v:.4g}" for k, v in event.metrics.items()))
         elif event.kind == "checkpoint":
             bar.write(f"checkpoint {event.path}")
+        elif event.kind == "preparing" and (event.step % 25 == 0 or event.step == event.total_steps):
+            bar.write(f"sample pool: {event.step} of {event.total_steps} made")
 
     try:
         run_training(config, on_event=on_event)
     finally:
         bar.close()
-    print(f"done: {args.out}")
+    print(f"done: {config.out_dir}")
     return 0
 
 

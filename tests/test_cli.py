@@ -121,14 +121,56 @@ def test_evaluate_prints_table_and_writes_json(toy, capsys):
     assert code == 2 and "--force" in err
 
 
-@pytest.mark.parametrize("bad", [["--steps", "0"], ["--lookalike", "1.5"], ["--defocus", "2"], ["--synthetic", "-0.1"],
-                                 ["--mse-weight", "-1"], ["--ema", "1"]])
-def test_train_rejects_bad_options_in_one_line_before_training(toy, capsys, bad):
+@pytest.mark.parametrize("bad, field", [(["--steps", "0"], "'steps'"), (["--synthetic", "-0.1"], "'synthetic_fraction'"),
+                                        (["--mse-weight", "-1"], "'mse_weight'"), (["--ema", "1"], "'ema'"),
+                                        (["--size", "huge"], "size"), (["--lookalike", "0.3"], "--lookalike")])
+def test_train_rejects_bad_options_in_one_line_before_training(toy, capsys, bad, field):
     out = toy / "run"
     code, _, err = run(["train", "dlmng", "--data", str(toy / "ds"), "--backgrounds", str(toy / "ds" / "image"),
                         "--steps", "2", "--out", str(out), *bad], capsys)
-    assert code == 2 and len(err.strip().splitlines()) == 1 and bad[0] in err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and field in err, err
     assert not out.exists()
+
+
+def test_train_reads_a_recipe_and_the_command_line_overrides_it(toy, capsys, monkeypatch):
+    import json as json_module
+
+    from matting_studio import commands
+
+    seen = []
+    monkeypatch.setattr("matting_studio.training.trainer.run_training", lambda config, on_event=None: seen.append(config))
+    recipe = toy / "recipe.json"
+    recipe.write_text(json_module.dumps({"_about": "a comment", "steps": 7, "lr": 0.01, "crop": 64,
+                                         "augmentation": {"lookalike": 0.5}}))
+    code, _, err = run(["train", "dlmng", "--config", str(recipe), "--data", str(toy / "ds"), "--backgrounds",
+                        str(toy / "ds" / "image"), "--out", str(toy / "run"), "--lr", "0.002"], capsys)
+    assert code == 0, err
+    (config,) = seen
+    assert (config.steps, config.lr, config.crop) == (7, 0.002, 64)
+    assert config.augment_config().lookalike == 0.5 and config.data_dir == toy / "ds"
+    assert commands.TRAIN_FIELDS["synthetic"] == "synthetic_fraction"
+
+
+@pytest.mark.parametrize("text, word", [("{not json", "JSON"), ('{"stepz": 3}', "stepz"), ("[1, 2]", "object"),
+                                        ('{"augmentation": {"sparkle": 1}}', "sparkle")])
+def test_train_refuses_a_bad_recipe_in_one_line(toy, capsys, text, word):
+    recipe = toy / "bad.json"
+    recipe.write_text(text)
+    code, _, err = run(["train", "dlmng", "--config", str(recipe), "--data", str(toy / "ds"), "--backgrounds",
+                        str(toy / "ds" / "image"), "--out", str(toy / "run"), "--steps", "2"], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and word in err, err
+    assert not (toy / "run").exists()
+
+
+def test_the_shipped_recipe_is_a_valid_config():
+    from pathlib import Path
+
+    from matting_studio.training.config import TrainConfig, load_recipe
+
+    recipe = load_recipe(Path(__file__).resolve().parents[1] / "models" / "dlmng-lite.recipe.json")
+    config = TrainConfig.from_dict({**recipe, "model": "dlmng", "data_dir": None, "backgrounds_dir": ".",
+                                    "out_dir": "run"})
+    assert config.steps == recipe["steps"] and config.pool_per_stem > 0
 
 
 def test_evaluate_bad_dataset(tmp_path, capsys):

@@ -45,3 +45,7 @@ class DatasetError(MattingError):
 
 class Cancelled(MattingError):
     """The user cancelled a running operation (raised from inside the work, promptly)."""
+
+
+class ConfigError(MattingError):
+    """A training configuration or recipe file is invalid."""

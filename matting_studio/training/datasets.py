@@ -13,7 +13,8 @@ whole photo, as at inference, then cropped.
 Every sample is a dict of ``float32`` tensors ``(C, S, S)``: ``image`` (3), ``alpha`` (1), ``fg`` (3),
 ``bg`` (3), ``soft_seg`` (1), ``motion`` (4), ``trimap`` (1, {0, 0.5, 1}, from the true alpha), ``unknown``
 (1), ``seg_trimap`` / ``seg_unknown`` (the automatic pipeline's trimap made from ``soft_seg``), with
-``image == alpha * fg + (1 - alpha) * bg`` exactly (up to float rounding).
+``image == alpha * fg + (1 - alpha) * bg`` up to float rounding and, when augmenting, the composite's
+degradations (noise, JPEG, blur, resampling: :mod:`.augment`).
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ import numpy as np
 from matting_studio.core import imageio
 from matting_studio.core.errors import DatasetError
 from matting_studio.core.motion import grayscale
+from matting_studio.training import augment as aug
 from matting_studio.training.imperfect_segmentation import imperfect_segmentation, random_trimap
-from matting_studio.training.synthetic import defocus, lookalike_background, synthetic_foreground
+from matting_studio.training.synthetic import defocus, lookalike_background, palette_background, synthetic_foreground
 
 MAX_BACKGROUND_SIDE = 1024
 
@@ -83,22 +85,21 @@ class CompositionDataset:
     def __init__(self, data_dir: Optional[Path], backgrounds: Sequence[Path] | Path, *, crop: int = 320,
                  stems: Optional[Sequence[str]] = None, synthetic_fraction: float = 0.0, seed: int = 0,
                  cache_dir: Optional[Path] = None, augment: bool = True, length: int = 100_000,
-                 real_fraction: float = 0.0, lookalike_fraction: float = 0.0,
-                 defocus_fraction: float = 0.0) -> None:
+                 real_fraction: float = 0.0, augmentation: Optional[aug.AugmentConfig] = None) -> None:
         self.items = pair_foregrounds(data_dir, stems) if data_dir is not None else []
         self.data_dir = Path(data_dir) if data_dir is not None else None
         self.real_fraction = float(real_fraction) if self.items else 0.0
         if not self.items and synthetic_fraction <= 0:
             raise DatasetError("No foregrounds: give a data folder or a synthetic fraction.")
         self.synthetic_fraction = 1.0 if not self.items else float(synthetic_fraction)
-        self.lookalike_fraction = float(lookalike_fraction)  # composites whose background looks like the subject
-        self.defocus_fraction = float(defocus_fraction)  # composites whose subject is out of focus (wide soft edges)
+        self.augmentation = augmentation or aug.AugmentConfig()
         self.backgrounds = background_paths(backgrounds)
         self.crop, self.seed, self.augment, self.length = crop, seed, augment, length
         self.cache_dir = cache_dir
         self._fg_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._bg_cache: dict[int, np.ndarray] = {}
         self._photo_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._real_cache: dict[tuple, dict[str, np.ndarray]] = {}
 
     def __len__(self) -> int:
         return self.length
@@ -135,7 +136,7 @@ class CompositionDataset:
     def _crop_foreground(self, fg, alpha, rng):
         s = self.crop
         h, w = alpha.shape
-        size = int(min(h, w, s * (rng.choice([1.0, 1.5, 2.0]) if self.augment else 1.0)))
+        size = int(min(h, w, s * (aug.crop_scale(self.augmentation, rng) if self.augment else 1.0)))
         size = max(8, size)
         y0, x0 = self._crop_origin(alpha, rng, size)
         fg, alpha = fg[y0:y0 + size, x0:x0 + size], alpha[y0:y0 + size, x0:x0 + size]
@@ -157,26 +158,26 @@ class CompositionDataset:
 
     def sample(self, index: int, prior_key: Optional[str] = None) -> dict[str, np.ndarray]:
         """The sample for ``index`` as numpy arrays ``(S, S, C)`` / ``(S, S)``; with ``prior_key``
-        (``"trimap"`` or ``"seg_trimap"``) also ``prior`` ``(S, S, 9)``, the matting prior for that trimap."""
+        (``"trimap"`` or ``"seg_trimap"``) also ``prior`` ``(S, S, 10)``, the matting prior for that trimap."""
         rng = np.random.default_rng([self.seed, index])
         if self.real_fraction > 0 and rng.random() < self.real_fraction:
             return self._real_sample(rng, prior_key)
-        if rng.random() < self.synthetic_fraction:
-            fg, alpha = synthetic_foreground(self.crop, seed=int(rng.integers(0, 2**31)))
-        else:
-            fg, alpha = self._crop_foreground(*self._foreground(int(rng.integers(0, len(self.items)))), rng)
-        if self.augment:
-            if rng.random() < 0.5:
-                fg, alpha = fg[:, ::-1], alpha[:, ::-1]
-            gain = rng.uniform(0.8, 1.2, size=3).astype(np.float32) * np.float32(rng.uniform(0.85, 1.15))
-            fg = np.clip(fg * gain, 0, 1)
+        cfg = self.augmentation
+        fg, alpha = self._any_foreground(rng)
+        if self.augment and rng.random() < cfg.two_foregrounds:  # a second subject behind the first
+            fg, alpha = aug.union(fg, alpha, *self._any_foreground(rng))
         bg = self._crop_background(self._background(int(rng.integers(0, len(self.backgrounds)))), rng)
         fg, alpha, bg = (np.ascontiguousarray(a, dtype=np.float32) for a in (fg, alpha, bg))
-        if self.defocus_fraction > 0 and rng.random() < self.defocus_fraction:
-            fg, alpha = defocus(fg, alpha, rng)
-        if self.lookalike_fraction > 0 and rng.random() < self.lookalike_fraction:
-            bg = lookalike_background(fg, alpha, bg, rng)
+        if self.augment:
+            if rng.random() < cfg.defocus:
+                fg, alpha = defocus(fg, alpha, rng)
+            if rng.random() < cfg.lookalike:
+                bg = lookalike_background(fg, alpha, bg, rng)
+            elif rng.random() < cfg.palette:
+                bg = palette_background(fg, alpha, bg, rng)
         image = alpha[..., None] * fg + (1 - alpha[..., None]) * bg  # composite after all fg augmentation
+        if self.augment:
+            image = aug.degrade(image, cfg, rng)
         trimap = random_trimap(alpha, rng)
         motion = self._motion(image, rng)
         soft_seg = imperfect_segmentation(alpha, rng)
@@ -186,6 +187,19 @@ class CompositionDataset:
         if prior_key is not None:
             out["prior"] = _prior_hwc(image, out[prior_key])
         return _with_unknown(out)
+
+    def _any_foreground(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """A foreground crop ``(S, S, 3)`` and its alpha ``(S, S)``: procedural or a labelled one, augmented."""
+        if rng.random() < self.synthetic_fraction:
+            fg, alpha = synthetic_foreground(self.crop, seed=int(rng.integers(0, 2**31)))
+        else:
+            fg, alpha = self._crop_foreground(*self._foreground(int(rng.integers(0, len(self.items)))), rng)
+        if self.augment:
+            fg, alpha = aug.warp(np.ascontiguousarray(fg), np.ascontiguousarray(alpha), self.augmentation, rng)
+            if rng.random() < 0.5:
+                fg, alpha = fg[:, ::-1], alpha[:, ::-1]
+            fg = aug.recolour(np.ascontiguousarray(fg, np.float32), self.augmentation, rng)
+        return np.ascontiguousarray(fg, np.float32), np.ascontiguousarray(alpha, np.float32)
 
     def _motion(self, image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """``(S, S, 4)``: the grayscale frame four times, a still photo or a burst with tiny camera shake."""
@@ -200,45 +214,64 @@ class CompositionDataset:
         return np.stack(frames, -1)
 
     def _real_sample(self, rng: np.random.Generator, prior_key: Optional[str]) -> dict[str, np.ndarray]:
-        """A crop of a labelled photo on its own background; trimaps, segmentation and prior made on the whole
-        (rescaled) photo first, as the pipeline makes them, then cropped."""
+        """A crop of a labelled photo on its own background, with one of the dataset's benchmark trimaps
+        (``trimap/``, ``trimap2/``; a random band when it has none) as both the user's and the automatic trimap.
+        The matting prior is made on the whole (rescaled) photo first, as the pipeline makes it, then cropped;
+        it is cached per (photo, trimap, scale), so real samples cost about what composites cost."""
         i = int(rng.integers(0, len(self.items)))
         s = self.crop
+        h, w = self._photo(i)[1].shape
+        f = float(rng.choice([1.0, 1.5, 2.0])) if self.augment else 1.0
+        f = min(f, min(h, w) / s)  # the rescaled photo still covers the crop
+        trimaps = self._benchmark_trimaps(i)
+        choice = int(rng.integers(0, len(trimaps))) if trimaps else -1
+        full = self._real_photo(i, f, trimaps[choice] if trimaps else None, prior_key is not None, rng)
+        full = {k: v.astype(np.float32) / (255 if v.dtype == np.uint8 else 1) for k, v in full.items()}
+        if self.augment:
+            if rng.random() < 0.5:
+                full = {k: v[:, ::-1] for k, v in full.items()}
+            gain = rng.uniform(0.8, 1.2, size=3).astype(np.float32) * np.float32(rng.uniform(0.85, 1.15))
+            for key in ("image", "fg", "bg"):
+                full[key] = np.clip(full[key] * gain, 0, 1)
+            if "prior" in full:  # propagated F and B follow the colours they were propagated from
+                full["prior"] = full["prior"].copy()
+                full["prior"][..., :6] = np.clip(full["prior"][..., :6] * np.tile(gain, 2), 0, 1)
+        y0, x0 = self._crop_origin(full["alpha"], rng, s)
+        out = {k: np.ascontiguousarray(v[y0:y0 + s, x0:x0 + s], dtype=np.float32) for k, v in full.items()}
+        out["soft_seg"] = imperfect_segmentation(out["alpha"], rng)
+        out["seg_trimap"] = out["trimap"]
+        out["motion"] = self._motion(out["image"], rng)
+        return _with_unknown(out)
+
+    def _real_photo(self, i: int, f: float, trimap_path: Optional[Path], with_prior: bool,
+                    rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """The photo ``i`` rescaled by ``1/f`` with its alpha, foreground, own background, trimap (and prior):
+        uint8 colours, float16 prior; cached when the trimap is a file."""
+        key = (i, f, str(trimap_path), with_prior)
+        if trimap_path is not None and key in self._real_cache:
+            return self._real_cache[key]
         image, alpha = self._photo(i)
         fg, _ = self._foreground(i)
         h, w = alpha.shape
-        f = float(rng.choice([1.0, 1.5, 2.0])) if self.augment else 1.0
-        f = min(f, min(h, w) / s)  # the rescaled photo still covers the crop
-        size = (max(s, round(w / f)), max(s, round(h / f)))
+        size = (max(self.crop, round(w / f)), max(self.crop, round(h / f)))
         interp = cv2.INTER_AREA if f > 1 else cv2.INTER_LINEAR
         image, alpha, fg = (cv2.resize(a, size, interpolation=interp) for a in (image, alpha, fg))
         a3 = alpha[..., None]
         # The photo's own background where it shows; where the subject is opaque it is never seen (weight 1 − α ≈ 0).
         bg = np.where(a3 < 0.98, (image - a3 * fg) / np.maximum(1 - a3, 1e-3), image)
-        trimaps = self._benchmark_trimaps(i)
-        if trimaps and rng.random() < 0.5:
-            trimap = imageio.load_gray(trimaps[int(rng.integers(0, len(trimaps)))])
+        if trimap_path is not None:
+            trimap = imageio.load_gray(trimap_path)
             trimap = np.where(trimap > 0.75, 1.0, np.where(trimap < 0.25, 0.0, 0.5)).astype(np.float32)
             trimap = cv2.resize(trimap, size, interpolation=cv2.INTER_NEAREST)
         else:
-            trimap = random_trimap(alpha, rng, high=max(4, s // 16))
-        if self.augment:
-            if rng.random() < 0.5:
-                image, alpha, fg, bg, trimap = (a[:, ::-1] for a in (image, alpha, fg, bg, trimap))
-            gain = rng.uniform(0.8, 1.2, size=3).astype(np.float32) * np.float32(rng.uniform(0.85, 1.15))
-            image, fg, bg = (np.clip(a * gain, 0, 1) for a in (image, fg, bg))
-        image, alpha, fg, bg, trimap = (np.ascontiguousarray(a, dtype=np.float32)
-                                        for a in (image, alpha, fg, bg, trimap))
-        soft_seg = imperfect_segmentation(alpha, rng)
-        seg_trimap = seg_trimap_like_pipeline(soft_seg, rng, high=max(4, s // 16))
-        full = {"image": image, "alpha": alpha, "fg": fg, "bg": bg, "soft_seg": soft_seg,
-                "trimap": trimap, "seg_trimap": seg_trimap}
-        if prior_key is not None:
-            full["prior"] = _prior_hwc(image, full[prior_key])
-        y0, x0 = self._crop_origin(alpha, rng, s)
-        out = {k: np.ascontiguousarray(v[y0:y0 + s, x0:x0 + s]) for k, v in full.items()}
-        out["motion"] = self._motion(out["image"], rng)
-        return _with_unknown(out)
+            trimap = random_trimap(alpha, rng, high=max(4, self.crop // 16))
+        out = {"image": _to_uint8(image), "alpha": _to_uint8(alpha), "fg": _to_uint8(fg), "bg": _to_uint8(bg),
+               "trimap": trimap.astype(np.float16)}  # 0.5 exact
+        if with_prior:
+            out["prior"] = _prior_hwc(image, trimap).astype(np.float16)
+        if trimap_path is not None:
+            self._real_cache[key] = out
+        return out
 
     def _photo(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """The labelled photo and its true alpha, float32 in [0, 1] (uint8 in memory)."""
@@ -272,7 +305,7 @@ class CompositionDataset:
 
 
 def _prior_hwc(image: np.ndarray, trimap: np.ndarray) -> np.ndarray:
-    """The matting prior of ``trimap`` as ``(H, W, 9)`` (see :func:`~matting_studio.engine.models.colour_prior.matting_prior`)."""
+    """The matting prior of ``trimap`` as ``(H, W, 10)`` (see :func:`~matting_studio.engine.models.colour_prior.matting_prior`)."""
     from matting_studio.engine.models.colour_prior import matting_prior
 
     return np.ascontiguousarray(matting_prior(image, trimap).transpose(1, 2, 0))

@@ -6,21 +6,16 @@ uses DistributedDataParallel (gloo on CPU, nccl on GPU). Rank 0 writes checkpoin
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
-from matting_studio.training.trainer import TrainConfig, run_training
+from matting_studio.training.config import TrainConfig, load_recipe
+from matting_studio.training.trainer import run_training
 
 
 def config_from_json(path: Path) -> TrainConfig:
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    for key in ("data_dir", "out_dir", "unlabelled_dir", "teacher"):
-        if data.get(key):
-            data[key] = Path(data[key])
-    bgs = data["backgrounds_dir"]
-    data["backgrounds_dir"] = [Path(p) for p in bgs] if isinstance(bgs, list) else Path(bgs)
-    return TrainConfig(**data)
+    """A JSON of :class:`TrainConfig`'s fields: a recipe plus the run's folders (the same checks as the CLI)."""
+    return TrainConfig.from_dict(load_recipe(path))
 
 
 def main(argv: list[str] | None = None) -> int:

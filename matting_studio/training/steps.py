@@ -5,13 +5,16 @@ from __future__ import annotations
 from matting_studio.training import losses
 
 
-GUIDANCE_MODES = ("auto", "trimap", "segmentation")
+GUIDANCE_MODES = ("auto", "trimap", "segmentation")  # drawn per batch; "given": chosen per sample (sample_pool)
 
 
 def guidance(batch: dict, mode: str):
     """(soft_seg, trimap) fed to DLMN-G for a guidance ``mode``:
     ``auto`` — imperfect segmentation + the trimap eroded / dilated from it (the automatic pipeline); ``trimap`` — a user/benchmark trimap
-    alone (the pipeline then passes the trimap as the soft segmentation too); ``segmentation`` — no trimap."""
+    alone (the pipeline then passes the trimap as the soft segmentation too); ``segmentation`` — no trimap;
+    ``given`` — the batch's own ``soft_seg`` and ``trimap`` (a pool's samples carry their guidance and loss region)."""
+    if mode == "given":
+        return batch["soft_seg"], batch["trimap"]
     if mode == "auto":
         return batch["soft_seg"], batch.get("seg_trimap", batch["trimap"])
     if mode == "trimap":

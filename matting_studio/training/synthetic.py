@@ -5,9 +5,9 @@ Random shapes (ellipses, polygons, blobs) with soft and semi-transparent regions
 optional motion blur, textured colours. Deterministic for a given seed.
 
 :func:`lookalike_background` puts a darker, shifted copy of a foreground behind it: the back wall of a wire
-basket seen through its front, a fence behind a fence, hair over hair. Where what shows through the holes looks like
-the subject itself, colour cannot tell them apart. :func:`defocus` blurs a foreground as an out-of-focus lens
-would: wide, smooth alpha ramps.
+basket seen through its front, a fence behind a fence, hair over hair. :func:`palette_background` paints a
+background from the foreground's own colours. Where the background looks like the subject, colour cannot tell
+them apart. :func:`defocus` blurs a foreground as an out-of-focus lens would: wide, smooth alpha ramps.
 """
 
 from __future__ import annotations
@@ -130,3 +130,23 @@ def defocus(fg: np.ndarray, alpha: np.ndarray, rng: np.random.Generator) -> tupl
     premultiplied = cv2.GaussianBlur(fg * alpha[..., None], (0, 0), sigma)
     colour = np.where(soft[..., None] > 1e-3, premultiplied / np.maximum(soft[..., None], 1e-3), fg)
     return np.clip(colour, 0, 1).astype(np.float32), np.clip(soft, 0, 1).astype(np.float32)
+
+
+def palette_background(fg: np.ndarray, alpha: np.ndarray, bg: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``bg`` ``(S, S, 3)`` recoloured with the foreground's own colours: each of a few smooth random regions takes
+    the colour of a random opaque foreground pixel (jittered), blended with the background's texture. Colour
+    alone then cannot separate subject from background. Inputs float32 in [0, 1]; alpha ``(S, S)``."""
+    s = alpha.shape[0]
+    opaque = fg[alpha > 0.9]
+    if opaque.shape[0] < 4:
+        return bg
+    k = int(rng.integers(2, 6))
+    colours = opaque[rng.integers(0, opaque.shape[0], size=k)] + rng.normal(0, 0.04, size=(k, 3)).astype(np.float32)
+    field = cv2.resize(rng.random((max(2, s // 32), max(2, s // 32), k)).astype(np.float32), (s, s),
+                       interpolation=cv2.INTER_CUBIC).reshape(s, s, k)
+    label = np.argmax(field, axis=-1)
+    painted = colours[label].astype(np.float32)
+    texture = bg - cv2.GaussianBlur(bg, (0, 0), 4.0)  # keep the background's fine texture
+    mix = np.float32(rng.uniform(0.5, 0.9))
+    out = mix * (painted + texture) + (1 - mix) * bg
+    return np.clip(cv2.GaussianBlur(out, (0, 0), 0.7), 0, 1).astype(np.float32)

@@ -11,65 +11,27 @@ import math
 import os
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Optional, Sequence
 
 import numpy as np
 
-from matting_studio.core.errors import DatasetError, MattingError
+from matting_studio.core.errors import DatasetError
 from matting_studio.engine.models.colour_prior import matting_prior_batch as batch_prior
 from matting_studio.engine.models.loading import load_weights, widen_inputs
 from matting_studio.training import checkpoints, curves
+from matting_studio.training.config import TrainConfig
 from matting_studio.training.datasets import (
     CompositionDataset, UnlabelledPhotos, collate, pair_foregrounds,
 )
-
-
-@dataclass
-class TrainConfig:
-    model: str  # "dlmng" | "ssrn"
-    data_dir: Optional[Path]
-    backgrounds_dir: Sequence[Path] | Path
-    out_dir: Path
-    steps: int
-    unlabelled_dir: Optional[Path] = None
-    teacher: Optional[Path] = None
-    size: str = "lite"
-    batch_size: int = 4
-    crop: int = 320
-    lr: float = 1e-3
-    val_every: int = 100
-    checkpoint_every: int = 100
-    resume: bool = False
-    device: str = "auto"
-    seed: int = 0
-    val_stems: Optional[list[str]] = None
-    val_fraction: float = 0.2
-    synthetic_fraction: float = 0.0
-    real_fraction: float = 0.0  # DLMN-G samples that are the labelled photos on their own backgrounds
-    keep_checkpoints: int = 3
-    val_samples: int = 8
-    guidance_mix: tuple[float, float, float] = (0.45, 0.55, 0.0)  # DLMN-G batches: auto / trimap / segmentation
-    init_weights: Optional[Path] = None  # start from these weights (fine-tuning); ignored when resuming
-    ema: float = 0.0  # decay of an exponential moving average of the weights (0: off); validated and saved
-    mse_weight: float = 2.0  # weight of the squared alpha error on the unknown region (training/losses.py)
-    lookalike_fraction: float = 0.0  # composites with a copy of the subject behind it (synthetic.lookalike_background)
-    defocus_fraction: float = 0.0  # composites whose subject is out of focus (synthetic.defocus)
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        for k, v in d.items():
-            if isinstance(v, Path):
-                d[k] = str(v)
-            elif isinstance(v, (list, tuple)) and v and isinstance(v[0], Path):
-                d[k] = [str(p) for p in v]
-        return d
+from matting_studio.training.sample_pool import PoolDataset, iter_build_pool
 
 
 @dataclass
 class TrainEvent:
-    kind: str  # "step" | "validation" | "checkpoint" | "done" | "stopped"
+    kind: str  # "preparing" (samples of the pool: step = made, total_steps = to make) | "step" | "validation" |
+    # "checkpoint" | "done" | "stopped"
     step: int
     total_steps: int
     losses: dict = field(default_factory=dict)
@@ -88,10 +50,7 @@ class Trainer:
     """Trains DLMN-G (supervised) or SSRN (adversarial, DLMN-G teacher). See the module docstring."""
 
     def __init__(self, config: TrainConfig) -> None:
-        if config.model not in ("dlmng", "ssrn"):
-            raise MattingError(f"Unknown model '{config.model}'; train dlmng or ssrn.")
-        if config.steps < 1 or config.batch_size < 1:
-            raise MattingError("Steps and batch size must be at least 1.")
+        config.validate()
         self.config = config
         self.out_dir = Path(config.out_dir)
         self._pause = threading.Event()
@@ -141,16 +100,21 @@ class Trainer:
                 load_weights(self.model, widen_inputs(init, self.model)[0])
             self.model = self.model.to(self.device)
             stems_all = [s for s, *_ in pair_foregrounds(c.data_dir)] if c.data_dir else []
-            val = list(c.val_stems) if c.val_stems else stems_all[: max(1, round(len(stems_all) * c.val_fraction))] \
-                if len(stems_all) > 1 else []
+            if c.val_stems is not None:
+                val = list(c.val_stems)
+            else:
+                val = stems_all[: max(1, round(len(stems_all) * c.val_fraction))] if len(stems_all) > 1 else []
             train = [s for s in stems_all if s not in val]
             if c.data_dir and not train:
                 raise DatasetError("Every image is held out for validation; leave some for training.")
-            self.train_data = CompositionDataset(c.data_dir if train else None, c.backgrounds_dir, crop=c.crop,
-                                                 stems=train or None, synthetic_fraction=c.synthetic_fraction,
-                                                 seed=c.seed, cache_dir=cache, real_fraction=c.real_fraction,
-                                                 lookalike_fraction=c.lookalike_fraction,
-                                                 defocus_fraction=c.defocus_fraction)
+            self.train_stems = train
+            if c.pool_dir is None:
+                self.train_data = CompositionDataset(c.data_dir if train else None, c.backgrounds_dir, crop=c.crop,
+                                                     stems=train or None, synthetic_fraction=c.synthetic_fraction,
+                                                     seed=c.seed, cache_dir=cache, real_fraction=c.real_fraction,
+                                                     augmentation=c.augment_config())
+            else:
+                self.train_data = None  # the pool's samples, drawn once it is complete (events())
             self.val_data = CompositionDataset(c.data_dir, c.backgrounds_dir, crop=c.crop, stems=val, seed=c.seed + 99,
                                                cache_dir=cache, augment=False) if val else \
                 CompositionDataset(None, c.backgrounds_dir, crop=c.crop, synthetic_fraction=1.0, seed=c.seed + 99,
@@ -158,8 +122,6 @@ class Trainer:
             params = list(self.model.parameters())
             self.discriminator = None
         else:
-            if c.teacher is None or c.unlabelled_dir is None:
-                raise MattingError("SSRN training needs --teacher (DLMN-G weights) and --unlabelled (photos).")
             from matting_studio.engine.learned import model_size, read_checkpoint
 
             ckpt = read_checkpoint(Path(c.teacher))
@@ -182,8 +144,7 @@ class Trainer:
                                                             synthetic_fraction=c.synthetic_fraction,
                                                             seed=c.seed + 7, cache_dir=cache,
                                                             real_fraction=c.real_fraction,
-                                                            lookalike_fraction=c.lookalike_fraction,
-                                                 defocus_fraction=c.defocus_fraction)
+                                                            augmentation=c.augment_config())
                 if val:
                     self.val_data = CompositionDataset(c.data_dir, c.backgrounds_dir, crop=c.crop, stems=val,
                                                        seed=c.seed + 99, cache_dir=cache, augment=False)
@@ -263,6 +224,8 @@ class Trainer:
         source = self.labelled_data if supervised else self.train_data
         # The trimap this step feeds the networks gets its matting prior, as the pipeline computes it (a labelled
         # dataset makes it per sample: on the whole photo for crops of real photos).
+        if isinstance(source, PoolDataset):  # guidance and prior are in the samples
+            return collate([source.item(base + j) for j in range(c.batch_size)])
         mode = self._guidance_mode(step) if c.model == "dlmng" or supervised else "auto"
         key = {"auto": "seg_trimap", "trimap": "trimap"}.get(mode) if self._uses_prior() else None
         if key is not None and hasattr(source, "item"):
@@ -301,6 +264,8 @@ class Trainer:
     def _guidance_mode(self, step: int) -> str:
         from matting_studio.training.steps import GUIDANCE_MODES
 
+        if self.config.model == "dlmng" and self.config.pool_dir is not None:
+            return "given"
         mix = np.asarray(self.config.guidance_mix, dtype=np.float64)
         return str(np.random.default_rng([self.config.seed, step, 3]).choice(GUIDANCE_MODES, p=mix / mix.sum()))
 
@@ -321,9 +286,9 @@ class Trainer:
         sads, mses, loss = [], [], []
         with torch.no_grad():
             for i in range(self.config.val_samples):
-                b = {k: v[None] for k, v in self.val_data[i].items()}
-                prior = batch_prior(b["image"], b["trimap"]).to(self.device) if self._uses_prior() else None
-                b = {k: v.to(self.device) for k, v in b.items()}
+                b = self.val_data.item(i, "trimap" if self._uses_prior() else None)
+                b = {k: v[None].to(self.device) for k, v in b.items()}
+                prior = b.pop("prior", None)
                 if self.config.model == "dlmng":
                     out = model(b["image"], b["trimap"], b["motion"], b["trimap"], prior=prior)
                 else:  # SSRN refines the teacher's alpha; known trimap pixels stay exact, as in the pipeline
@@ -390,6 +355,18 @@ class Trainer:
 
         self._setup()
         c = self.config
+        if c.model == "dlmng" and c.pool_dir is not None:  # make the pool's missing samples, then draw from it
+            for done, total in iter_build_pool(
+                    c.data_dir, c.backgrounds_dir, c.pool_dir, stems=self.train_stems, per_stem=c.pool_per_stem,
+                    synthetic=c.pool_synthetic if c.synthetic_fraction > 0 else 0, crop=c.crop, seed=c.seed,
+                    real_fraction=c.real_fraction, guidance_mix=c.guidance_mix, augmentation=c.augment_config(),
+                    cache_dir=self.out_dir / "cache"):
+                if self._stop.is_set():
+                    yield TrainEvent("stopped", 0, c.steps)
+                    return
+                yield TrainEvent("preparing", done, total)
+            self.train_data = PoolDataset(c.pool_dir, self.train_stems, synthetic_fraction=c.synthetic_fraction,
+                                          seed=c.seed)
         writer = self.rank == 0
         if writer:
             self.out_dir.mkdir(parents=True, exist_ok=True)

@@ -60,9 +60,12 @@ def test_unknown_box_grows_by_the_margin_and_is_empty_without_unknown_pixels():
     assert unknown_box(trimap, 100) == (0, 50, 0, 60)
 
 
-def test_untrained_lite_dlmng_returns_its_prior_and_cropping_changes_nothing():
-    """With a zero last layer DLMN-G lite outputs its matting prior (inside the soft-prior clip), computed on the
-    whole image; running the network only on the unknown box of a larger canvas changes nothing there."""
+def test_untrained_lite_dlmng_returns_its_cue_mixture_and_cropping_changes_nothing():
+    """With a zero last layer DLMN-G lite outputs its initial mixture of the prior's alpha cues (inside the
+    soft-prior clip), computed on the whole image; running the network only on the unknown box of a larger canvas
+    changes nothing there."""
+    from matting_studio.engine.models.dlmng import CUE_BIAS, CUES
+
     image, _, trimap, _, _ = two_colour_composite(64, 96)
     canvas = np.zeros((160, 200, 3), np.float32) + np.array([0.1, 0.2, 0.8], np.float32)
     canvas[40:104, 50:146] = image
@@ -70,7 +73,8 @@ def test_untrained_lite_dlmng_returns_its_prior_and_cropping_changes_nothing():
     canvas_trimap[40:104, 50:146] = trimap
     model = build_dlmng(config="lite").eval()
     alpha, fg = predict_alpha(model, canvas, canvas_trimap, canvas_trimap, working_size=1000)
-    prior = matting_prior(canvas, canvas_trimap)[6]
+    weights = torch.softmax(torch.tensor(CUE_BIAS), 0).numpy()
+    prior = np.tensordot(weights, matting_prior(canvas, canvas_trimap)[list(CUES)], axes=1)
     unknown = canvas_trimap == 0.5
     assert np.allclose(alpha[unknown], np.clip(prior[unknown], 0.05, 0.95), atol=1e-4)
     assert np.all(alpha[canvas_trimap == 0] == 0) and np.all(alpha[canvas_trimap == 1] == 1)
@@ -93,7 +97,7 @@ def test_matting_prior_is_a_coarse_closed_form_alpha_with_propagated_colours():
     channel 7 the colour posterior."""
     image, alpha, trimap, fg, bg = two_colour_composite(120, 180)
     prior = matting_prior(image, trimap, solve_pixels=2000)  # force the downscaled solve
-    assert prior.shape == (9, 120, 180) and prior.dtype == np.float32
+    assert prior.shape == (10, 120, 180) and prior.dtype == np.float32
     assert prior.min() >= 0 and prior.max() <= 1
     unknown = trimap == 0.5
     assert np.all(prior[6][trimap == 1] == 1) and np.all(prior[6][trimap == 0] == 0)
@@ -106,6 +110,9 @@ def test_matting_prior_is_a_coarse_closed_form_alpha_with_propagated_colours():
     assert np.array_equal(prior[:6], colours)
     assert np.array_equal(prior[7], colour_posterior(image, trimap))
     assert np.array_equal(prior[8], projected)
+    from matting_studio.classical.knn_band import knn_band_alpha
+
+    assert np.array_equal(prior[9], knn_band_alpha(image, trimap, prior[6]))  # KNN on the band, from channel 6
 
 
 def test_matting_prior_without_unknown_pixels_is_the_trimap():

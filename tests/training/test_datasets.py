@@ -9,14 +9,18 @@ import torch
 
 from matting_studio.core.errors import DatasetError
 from matting_studio.training import datasets
+from matting_studio.training.augment import AugmentConfig
 from matting_studio.training.datasets import CompositionDataset, UnlabelledPhotos
 from matting_studio.training.imperfect_segmentation import imperfect_segmentation, random_trimap
 from matting_studio.training.synthetic import defocus, lookalike_background, see_through, synthetic_foreground
 
 
+CLEAN = AugmentConfig(noise_std=0.0, jpeg_probability=0.0, blur_probability=0.0, resample_probability=0.0)
+
+
 def test_samples_have_the_documented_shapes_ranges_and_composition(tiny_dataset):
     data, bg = tiny_dataset
-    ds = CompositionDataset(data, bg, crop=32, seed=1)
+    ds = CompositionDataset(data, bg, crop=32, seed=1, augmentation=CLEAN)
     channels = {"image": 3, "alpha": 1, "fg": 3, "bg": 3, "soft_seg": 1, "motion": 4, "trimap": 1, "unknown": 1,
                 "seg_trimap": 1, "seg_unknown": 1}
     for i in range(5):
@@ -153,10 +157,12 @@ def test_defocus_widens_the_edge_smoothly_and_keeps_the_subject_colour():
         assert np.abs(np.diff(alpha_b[40])).max() < 0.25  # smooth across the edge
 
 
-def test_defocus_fraction_blurs_the_subject_and_keeps_the_compositing_equation(tiny_dataset):
+def test_defocus_setting_blurs_the_subject_and_keeps_the_compositing_equation(tiny_dataset):
     data, bg = tiny_dataset
-    plain = CompositionDataset(data, bg, crop=32, seed=5, synthetic_fraction=0.5)
-    soft = CompositionDataset(data, bg, crop=32, seed=5, synthetic_fraction=0.5, defocus_fraction=1.0)
+    plain = CompositionDataset(data, bg, crop=32, seed=5, synthetic_fraction=0.5,
+                               augmentation=AugmentConfig(**{**CLEAN.to_dict(), "defocus": 0.0}))
+    soft = CompositionDataset(data, bg, crop=32, seed=5, synthetic_fraction=0.5,
+                              augmentation=AugmentConfig(**{**CLEAN.to_dict(), "defocus": 1.0}))
     ramp = lambda s: int(((s["alpha"] > 0.01) & (s["alpha"] < 0.99)).sum())
     for i in range(4):
         a, b = plain[i], soft[i]  # the same subject and crop (drawn before the blur), then blurred
@@ -165,10 +171,12 @@ def test_defocus_fraction_blurs_the_subject_and_keeps_the_compositing_equation(t
         assert bool((b["trimap"][(b["alpha"] > 0.001) & (b["alpha"] < 0.999)] == 0.5).all())  # the ramp is unknown
 
 
-def test_lookalike_fraction_changes_only_the_background_of_composites(tiny_dataset):
+def test_lookalike_setting_changes_only_the_background_of_composites(tiny_dataset):
     data, bg = tiny_dataset
-    plain = CompositionDataset(data, bg, crop=32, seed=5, synthetic_fraction=0.5)
-    look = CompositionDataset(data, bg, crop=32, seed=5, synthetic_fraction=0.5, lookalike_fraction=1.0)
+    plain = CompositionDataset(data, bg, crop=32, seed=5, synthetic_fraction=0.5,
+                               augmentation=AugmentConfig(**{**CLEAN.to_dict(), "lookalike": 0.0, "palette": 0.0}))
+    look = CompositionDataset(data, bg, crop=32, seed=5, synthetic_fraction=0.5,
+                              augmentation=AugmentConfig(**{**CLEAN.to_dict(), "lookalike": 1.0}))
     changed = 0
     for i in range(6):
         a, b = plain[i], look[i]
@@ -180,7 +188,7 @@ def test_lookalike_fraction_changes_only_the_background_of_composites(tiny_datas
 
 def test_synthetic_only_dataset(tiny_dataset):
     _, bg = tiny_dataset
-    s = CompositionDataset(None, bg, crop=32, synthetic_fraction=1.0)[0]
+    s = CompositionDataset(None, bg, crop=32, synthetic_fraction=1.0, augmentation=CLEAN)[0]
     assert torch.allclose(s["image"], s["alpha"] * s["fg"] + (1 - s["alpha"]) * s["bg"], atol=1e-6)
 
 
@@ -213,7 +221,7 @@ def test_real_samples_are_crops_of_the_photo_with_its_whole_image_prior(tiny_dat
               for p in sorted((data / "image").iterdir())}
     for i in range(4):
         s = ds.sample(i, prior_key="trimap")
-        assert s["image"].shape == (32, 32, 3) and s["prior"].shape == (32, 32, 9)
+        assert s["image"].shape == (32, 32, 3) and s["prior"].shape == (32, 32, 10)
         # find the photo and the crop it was cut from (no augmentation: same scale, no flip or gain)
         hits = [(stem, y, x) for stem, (img, _) in photos.items()
                 for y in range(img.shape[0] - 31) for x in range(img.shape[1] - 31)
@@ -238,7 +246,7 @@ def test_real_sample_prior_comes_from_the_whole_photo(tiny_dataset, monkeypatch)
     ds = CompositionDataset(data, bg, crop=32, seed=2, real_fraction=1.0, augment=False)
     s = ds.sample(0, prior_key="seg_trimap")
     assert seen == [(48, 56, 3)]  # the whole photo, then cropped
-    assert s["prior"].shape == (32, 32, 9)
+    assert s["prior"].shape == (32, 32, 10)
     composite = CompositionDataset(data, bg, crop=32, seed=2, augment=False)
     composite.sample(0, prior_key="trimap")
     assert seen[-1] == (32, 32, 3)  # a composite's background is only the crop's
@@ -254,10 +262,12 @@ def test_real_samples_use_the_benchmark_trimaps_when_present(tiny_dataset):
         tri[:, 20:23] = 0.5
         imageio.save_png(data / "trimap" / p.name, tri)
     ds = CompositionDataset(data, bg, crop=32, seed=3, real_fraction=1.0, augment=False)
+    samples = [ds.sample(i) for i in range(6)]
     band = [bool((s["trimap"] == 0.5).any() and np.array_equal(np.flatnonzero((s["trimap"] == 0.5).all(0)),
                                                                  np.flatnonzero((s["trimap"] == 0.5).any(0))))
-            for s in (ds.sample(i) for i in range(12))]
-    assert any(band) and not all(band)  # about half the real samples take the benchmark trimap
+            for s in samples]
+    assert all(band)  # real samples take the benchmark trimap, as the user's and as the automatic one
+    assert all(np.array_equal(s["seg_trimap"], s["trimap"]) for s in samples)
 
 
 def test_real_fraction_zero_keeps_the_composited_samples(tiny_dataset):

@@ -81,9 +81,29 @@ def test_dlmng_step_takes_the_configured_loss_weights():
     trimap[..., :4, :] = 0.0
     batch = {"image": alpha * fg + (1 - alpha) * bg, "alpha": alpha, "fg": fg, "bg": bg, "soft_seg": trimap,
              "motion": torch.rand(2, 4, h, w), "trimap": trimap, "unknown": (trimap == 0.5).float()}
+    from matting_studio.engine.models.colour_prior import matting_prior_batch
+
+    batch["prior"] = matting_prior_batch(batch["image"], trimap)
     model = build_dlmng(config="lite")
     frozen = torch.optim.SGD(model.parameters(), lr=0.0)  # the step changes nothing: both see the same model
     plain = dlmng_step(model, frozen, batch, mode="trimap", loss_weights={"mse": 0.0})
     heavy = dlmng_step(model, frozen, batch, mode="trimap", loss_weights={"mse": 10.0})
     assert plain["mse"] > 0
     assert abs((heavy["total"] - plain["total"]) - 10.0 * plain["mse"]) < 1e-4
+
+
+def test_the_gate_term_is_the_mean_gate_over_the_unknown_region():
+    from matting_studio.training.losses import dlmng_loss
+
+    alpha = torch.rand(1, 1, 8, 8)
+    unknown = torch.zeros_like(alpha)
+    unknown[..., :4] = 1
+    gate = torch.zeros_like(alpha)
+    gate[..., :2] = 1.0  # half of the unknown region, nothing outside it
+    gate[..., 6:] = 1.0
+    batch = {"image": torch.rand(1, 3, 8, 8), "alpha": alpha, "fg": torch.rand(1, 3, 8, 8),
+             "bg": torch.rand(1, 3, 8, 8), "unknown": unknown}
+    out = {"alpha": alpha, "foreground": batch["fg"], "gate": gate}
+    terms = dlmng_loss(out, batch)
+    assert abs(float(terms["gate"]) - 0.5) < 1e-6
+    assert "gate" not in dlmng_loss({"alpha": alpha, "foreground": batch["fg"]}, batch)

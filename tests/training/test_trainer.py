@@ -92,32 +92,46 @@ def test_real_photo_batches_carry_the_whole_photo_prior(tiny_dataset, tmp_path, 
     trainer = Trainer(config(tiny_dataset, tmp_path / "run", real_fraction=1.0, guidance_mix=(0.0, 1.0, 0.0)))
     trainer._setup()
     batch = trainer._make_batch(0)
-    assert batch["prior"].shape == (2, 9, 32, 32) and torch.isfinite(batch["prior"]).all()
+    assert batch["prior"].shape == (2, 10, 32, 32) and torch.isfinite(batch["prior"]).all()
     assert len(shapes) == 2 and all(sh[:2] != (32, 32) for sh in shapes)  # the whole (rescaled) photos, then cropped
     events = list(Trainer(config(tiny_dataset, tmp_path / "mixed", real_fraction=0.5, steps=3)).events())
     assert events[-1].kind == "done"
     assert all(np.isfinite(e.losses["total"]) for e in events if e.kind == "step")
 
 
-def test_lookalike_fraction_reaches_the_training_composites(tiny_dataset, tmp_path, monkeypatch):
+def test_augmentation_settings_reach_the_training_composites_only(tiny_dataset, tmp_path, monkeypatch):
     from matting_studio.training import datasets
 
     calls = []
     real = datasets.lookalike_background
     monkeypatch.setattr(datasets, "lookalike_background", lambda *a: calls.append(1) or real(*a))
-    trainer = Trainer(config(tiny_dataset, tmp_path / "run", lookalike_fraction=1.0))
+    trainer = Trainer(config(tiny_dataset, tmp_path / "run", augmentation={"lookalike": 1.0}))
     trainer._setup()
-    assert trainer.train_data.lookalike_fraction == 1.0 and trainer.val_data.lookalike_fraction == 0.0
+    assert trainer.train_data.augmentation.lookalike == 1.0 and not trainer.val_data.augment
     trainer._make_batch(0)
     assert len(calls) == 2  # every composite of the batch of 2
-    plain = Trainer(config(tiny_dataset, tmp_path / "plain"))
+    plain = Trainer(config(tiny_dataset, tmp_path / "plain", augmentation={"lookalike": 0.0}))
     plain._setup()
     calls.clear()
     plain._make_batch(0)
     assert calls == []
-    blurred = Trainer(config(tiny_dataset, tmp_path / "defocus", defocus_fraction=0.5))
-    blurred._setup()
-    assert blurred.train_data.defocus_fraction == 0.5 and blurred.val_data.defocus_fraction == 0.0
+
+
+def test_a_pool_is_made_once_and_shared_by_runs_on_the_same_images(tiny_dataset, tmp_path, monkeypatch):
+    from matting_studio.training import sample_pool
+
+    pool = tmp_path / "pool"
+    cfg = dict(pool_dir=pool, pool_per_stem=2, pool_synthetic=2, synthetic_fraction=0.5, steps=2)
+    events = list(Trainer(config(tiny_dataset, tmp_path / "a", **cfg)).events())
+    made = [e for e in events if e.kind == "preparing"]
+    stems = [p.name for p in (tiny_dataset[0] / "image").iterdir()]
+    assert made and made[-1].step == made[-1].total_steps == 2 * (len(stems) - 1) + 2  # one stem is validation
+    assert events[-1].kind == "done" and all(np.isfinite(e.losses["total"]) for e in events if e.kind == "step")
+    files = sorted(pool.rglob("*.npz"))
+    stamps = [f.stat().st_mtime_ns for f in files]
+    again = list(Trainer(config(tiny_dataset, tmp_path / "b", **cfg)).events())
+    assert not [e for e in again if e.kind == "preparing"]  # nothing left to make
+    assert [f.stat().st_mtime_ns for f in sorted(pool.rglob("*.npz"))] == stamps
 
 
 def test_resume_equals_uninterrupted_training(tiny_dataset, tmp_path):

@@ -6,9 +6,15 @@ guidance) and the motion cues; a *combinator* fusing image+segmentation, image+m
 one for alpha and one for the foreground colour.
 
 ``lite`` also feeds the image encoder and the full-resolution decoder stage with a classical matting prior
-(propagated foreground / background colours and a coarse closed-form alpha, :func:`.colour_prior.matting_prior`)
-and predicts alpha as a residual on that prior: the network corrects a matting estimate instead of inventing one,
-which is what lets a small network trained on a few images generalise.
+(:func:`.colour_prior.matting_prior`, computed once by the caller: propagated foreground / background colours and
+four alpha cues — coarse closed-form, colour posterior, projected colour, KNN on the band). Its alpha head
+predicts, per pixel, a mixture of the cues (softmax weights), a correction ``Δ`` in logit space and a confidence
+gate ``g`` ∈ [0, 1]::
+
+    α = σ(logit(Σᵢ wᵢ cueᵢ) + g · Δ)
+
+so the network chooses which classical estimate to trust where, and falls back to that mixture (which lies
+between its cues) where it is unsure. It corrects matting estimates instead of inventing one.
 
 Otherwise alpha is predicted as a residual on the soft segmentation in logit space (``α = σ(logit(s) + Δ)``), the
 foreground as a residual on the image (``F = clip(I + Δ_F, 0, 1)``): with no evidence the network returns its
@@ -17,12 +23,12 @@ guidance, which makes small networks train fast.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from matting_studio.engine.models.colour_prior import matting_prior_batch
+from matting_studio.core.errors import MattingError
 from matting_studio.engine.models.blocks import (
     ResidualBlock, UpBlock, apply_known, conv_bn_relu, logit, pad_to_multiple, trimap_channels,
 )
@@ -43,7 +49,10 @@ CONFIGS = {
     "lite": DLMNGConfig("lite", (16, 32, 64), 32, 32, 3, (32, 16, 8), colour_prior=True),
     "paper": DLMNGConfig("paper", (64, 128, 256), 256, 64, 8, (128, 64, 32)),
 }
-PRIOR_CHANNELS = 9  # propagated F (3), B (3), coarse closed-form alpha, colour posterior, projected alpha: colour_prior.py
+PRIOR_CHANNELS = 10  # F (3), B (3), then the alpha cues below (colour_prior.matting_prior)
+CUES = (6, 7, 8, 9)  # prior channels that are alpha estimates: closed-form, colour posterior, projected, KNN band
+CUE_BIAS = (-1.0, -3.0, -3.0, 1.0)  # initial mixture: mostly the KNN cue, some closed-form
+GATE_BIAS = -1.0  # initial confidence of the correction: σ(−1) ≈ 0.27
 STRIDE = 8
 PRIOR_EPS = 0.05  # the guidance enters as a soft prior (logit ±2.9), so the sigmoid is not saturated
 
@@ -78,9 +87,9 @@ class DLMNG(nn.Module):
     trimap ``(B,1,H,W)`` with {0, 0.5, 1} or None. Outputs: alpha ``(B,1,H,W)`` in [0,1] (known trimap
     pixels exact), foreground ``(B,3,H,W)`` in [0,1] (the image itself with ``foreground=False``, which skips the
     colour decoder). Any H, W (padded to a multiple of 8 internally).
-    ``prior`` ``(B,9,H,W)``: a precomputed :func:`~.colour_prior.matting_prior` (e.g. of the whole image when this
-    is a crop); computed here from the trimap (or, without one, from the soft segmentation's confident parts)
-    when not given.
+    ``prior`` ``(B,10,H,W)``: the :func:`~.colour_prior.matting_prior` of the guidance trimap (``lite`` needs it;
+    the pipeline's ``prior`` stage computes it once, on the whole image when this is a crop). With a prior the
+    output also holds ``gate`` ``(B,1,H,W)`` in [0,1], the confidence of the correction.
     """
 
     def __init__(self, config: DLMNGConfig) -> None:
@@ -97,11 +106,15 @@ class DLMNG(nn.Module):
         self.comb_image = conv_bn_relu(2 * w3, c, kernel=1)
         self.fuse = conv_bn_relu(3 * c, w3)
         self.residual = nn.Sequential(*[ResidualBlock(w3, w3) for _ in range(config.residual_blocks)])
-        self.alpha_dec = _Decoder(config, w3, 1, cin)
+        self.alpha_dec = _Decoder(config, w3, alpha_head_channels(config), cin)
         self.fg_dec = _Decoder(config, w3, 3, cin)
         for dec in (self.alpha_dec, self.fg_dec):  # start at the guidance (zero residual)
             nn.init.zeros_(dec.head.weight)
             nn.init.zeros_(dec.head.bias)
+        if config.colour_prior:  # [Δ, gate, cue mixture logits]
+            with torch.no_grad():
+                self.alpha_dec.head.bias[1] = GATE_BIAS
+                self.alpha_dec.head.bias[2:] = torch.tensor(CUE_BIAS)
 
     def forward(self, image, soft_seg, motion, trimap=None, prior=None, *, foreground: bool = True):
         h, w = image.shape[-2:]
@@ -113,9 +126,7 @@ class DLMNG(nn.Module):
             prior = None
         else:
             if prior is None:
-                guide_trimap = trimap if trimap is not None else \
-                    torch.where(soft_seg > 0.95, 1.0, torch.where(soft_seg < 0.05, 0.0, 0.5))  # its confident parts
-                prior = matting_prior_batch(image, guide_trimap)
+                raise MattingError("DLMN-G lite needs the matting prior of its trimap (colour_prior.matting_prior).")
             img = torch.cat([img, pad_to_multiple(prior, STRIDE)[0]], dim=1)
         img, gd, mo = (_like_weights(a, self.image_enc[0][0].weight) for a in (img, gd, mo))
         e1 = self.image_enc[0](img)
@@ -127,14 +138,24 @@ class DLMNG(nn.Module):
                            self.comb_image(torch.cat([e3, e3], 1))], dim=1)
         z = self.residual(self.fuse(fused))
         skips = (e1, e2, img)
+        head = self.alpha_dec(z, skips)[..., :h, :w]
+        out = {}
         if prior is not None:
-            base = prior[:, 6:7]
+            weights = torch.softmax(head[:, 2:], dim=1)
+            base = (weights * prior[:, list(CUES)]).sum(dim=1, keepdim=True)
+            out["gate"] = torch.sigmoid(head[:, 1:2])
+            alpha = torch.sigmoid(logit(base, PRIOR_EPS) + out["gate"] * head[:, :1])
         else:
             base = soft_seg if trimap is None else torch.where(trimap == 0.5, soft_seg, trimap)
-        alpha = torch.sigmoid(logit(base, PRIOR_EPS) + self.alpha_dec(z, skips)[..., :h, :w])
+            alpha = torch.sigmoid(logit(base, PRIOR_EPS) + head)
         # foreground=False skips the colour decoder (SSRN makes its own): the image stands in for it
         fg = (image + self.fg_dec(z, skips)[..., :h, :w]).clamp(0, 1) if foreground else image
-        return {"alpha": apply_known(alpha, trimap), "foreground": fg}
+        return {**out, "alpha": apply_known(alpha, trimap), "foreground": fg}
+
+
+def alpha_head_channels(config: DLMNGConfig) -> int:
+    """The alpha decoder's outputs: Δ, gate and one mixture logit per cue with a prior; Δ alone without."""
+    return 2 + len(CUES) if config.colour_prior else 1
 
 
 def build_dlmng(*, config: str = "lite", weights=None) -> DLMNG:
@@ -146,6 +167,3 @@ def build_dlmng(*, config: str = "lite", weights=None) -> DLMNG:
         load_weights(model, weights)
     return model
 
-
-def config_dict(model: DLMNG) -> dict:
-    return asdict(model.config)

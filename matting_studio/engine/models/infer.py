@@ -47,12 +47,15 @@ def predict_alpha(
     working_size: int = 512,
     motion: Optional[np.ndarray] = None,
     cancel: Optional[CancelToken] = None,
+    timings: Optional[dict] = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(alpha (H,W), foreground (H,W,3))`` float32 in [0,1] from DLMN-G (then SSRN when given).
 
     image ``(H,W,3)`` in [0,1]; soft_mask ``(H,W)`` in [0,1]; trimap ``(H,W)`` {0,0.5,1} or None;
-    motion ``(4,H,W)`` or None (one photo: its grayscale repeated).
+    motion ``(4,H,W)`` or None (one photo: its grayscale repeated). ``timings`` (a dict) receives the seconds of
+    the ``prior`` stage and of the ``networks``.
     """
+    import time
     import torch
 
     image = np.asarray(image, np.float32)[..., :3]
@@ -75,11 +78,13 @@ def predict_alpha(
     with torch.inference_mode():
         x, s, m = t(small, True), t(seg), t(mot)
         tt = t(tri) if tri is not None else None
-        prior = None
-        if getattr(getattr(dlmng, "config", None), "colour_prior", False) and tt is not None:
-            from matting_studio.engine.models.colour_prior import matting_prior
+        prior, t0 = None, time.perf_counter()
+        if getattr(getattr(dlmng, "config", None), "colour_prior", False):  # the prior stage, on the whole image
+            from matting_studio.engine.models.colour_prior import confident_trimap, matting_prior
 
-            prior = torch.from_numpy(matting_prior(small, tri))[None].to(device)  # of the whole image
+            prior = torch.from_numpy(matting_prior(small, tri if tri is not None else confident_trimap(seg)))
+            prior = prior[None].to(device)
+        t1 = time.perf_counter()
         # Known trimap pixels are final: the networks only run on the unknown region's box (plus context).
         box = unknown_box(tri, CONTEXT) if tri is not None else None
         if box is not None and box[1] - box[0] == 0:  # nothing unknown: the trimap is the answer
@@ -99,6 +104,9 @@ def predict_alpha(
             fg_low = small.copy()
             alpha_low[y0:y1, x0:x1] = out["alpha"][0, 0].float().cpu().numpy()
             fg_low[y0:y1, x0:x1] = out["foreground"][0].permute(1, 2, 0).float().cpu().numpy()
+    if timings is not None:
+        timings["prior"] = t1 - t0
+        timings["networks"] = time.perf_counter() - t1
     check_cancel(cancel)
     if scale < 1:
         alpha = guided_upsample(alpha_low, image, eps=1e-5)

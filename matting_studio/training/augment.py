@@ -1,0 +1,104 @@
+"""Augmentation of composited training samples: what stretches 16–20 real alphas into many.
+
+Geometry of the foreground (scale, rotation, perspective), its colours (gain, gamma, hue, saturation), two
+foregrounds in one composite, and degradations of the composite itself (noise, JPEG, blur, resampling). All
+settings are one :class:`AugmentConfig`; every function takes the sample's ``rng`` so samples stay a pure function
+of ``(seed, index)``. Arrays are float32 in [0, 1]: colours ``(S, S, 3)``, alpha ``(S, S)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import cv2
+import numpy as np
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    scale: tuple[float, float] = (0.5, 2.0)  # foreground crop window / training crop (log-uniform)
+    rotate_deg: float = 20.0
+    perspective: float = 0.06  # corner jitter as a fraction of the crop
+    warp_probability: float = 0.5
+    gamma: tuple[float, float] = (0.7, 1.4)
+    hue_deg: float = 15.0
+    saturation: tuple[float, float] = (0.7, 1.3)
+    colour_probability: float = 0.6
+    two_foregrounds: float = 0.2  # probability of a second foreground in the composite
+    defocus: float = 0.1  # probability of an out-of-focus subject (synthetic.defocus)
+    lookalike: float = 0.1  # probability of a shifted dark copy of the subject behind it (synthetic.lookalike_background)
+    palette: float = 0.15  # probability of a background painted in the subject's colours (synthetic.palette_background)
+    noise_std: float = 0.02  # maximum Gaussian noise of the composite
+    jpeg_probability: float = 0.25
+    jpeg_quality: tuple[int, int] = (40, 95)
+    blur_probability: float = 0.15
+    resample_probability: float = 0.15  # down- and up-sampling of the composite by 0.5–0.9
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def crop_scale(config: AugmentConfig, rng: np.random.Generator) -> float:
+    """Size of the foreground window relative to the crop: < 1 zooms in (up-sampled), > 1 zooms out."""
+    lo, hi = config.scale
+    return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+
+
+def warp(fg: np.ndarray, alpha: np.ndarray, config: AugmentConfig, rng: np.random.Generator):
+    """A random rotation + perspective of the foreground and its alpha (about the centre; outside: alpha 0)."""
+    if rng.random() >= config.warp_probability:
+        return fg, alpha
+    h, w = alpha.shape
+    angle = np.deg2rad(rng.uniform(-config.rotate_deg, config.rotate_deg))
+    c, s = np.cos(angle), np.sin(angle)
+    corners = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    centre = np.float32([w / 2, h / 2])
+    moved = (corners - centre) @ np.float32([[c, s], [-s, c]]) + centre
+    moved += rng.uniform(-config.perspective, config.perspective, size=(4, 2)).astype(np.float32) * np.float32([w, h])
+    m = cv2.getPerspectiveTransform(corners, moved.astype(np.float32))
+    fg = cv2.warpPerspective(fg, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    alpha = cv2.warpPerspective(alpha, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return fg, np.clip(alpha, 0, 1)
+
+
+def recolour(fg: np.ndarray, config: AugmentConfig, rng: np.random.Generator) -> np.ndarray:
+    """Gain per channel, then (with ``colour_probability``) gamma, hue rotation and saturation of the foreground."""
+    gain = rng.uniform(0.8, 1.2, size=3).astype(np.float32) * np.float32(rng.uniform(0.85, 1.15))
+    fg = np.clip(fg * gain, 0, 1)
+    if rng.random() >= config.colour_probability:
+        return fg
+    fg = np.power(fg, np.float32(rng.uniform(*config.gamma)))
+    hsv = cv2.cvtColor(np.ascontiguousarray(fg, np.float32), cv2.COLOR_RGB2HSV)
+    hsv[..., 0] = (hsv[..., 0] + rng.uniform(-config.hue_deg, config.hue_deg)) % 360
+    hsv[..., 1] = np.clip(hsv[..., 1] * rng.uniform(*config.saturation), 0, 1)
+    return np.clip(cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB), 0, 1)
+
+
+def union(fg1: np.ndarray, a1: np.ndarray, fg2: np.ndarray, a2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two foregrounds as one: the first in front, ``α = α₁ + (1 − α₁) α₂`` and the colour that composites to it."""
+    alpha = a1 + (1 - a1) * a2
+    weight2 = ((1 - a1) * a2)[..., None]
+    fg = (a1[..., None] * fg1 + weight2 * fg2) / np.maximum(alpha[..., None], 1e-6)
+    fg = np.where(alpha[..., None] > 1e-6, fg, fg1)
+    return np.clip(fg, 0, 1).astype(np.float32), np.clip(alpha, 0, 1).astype(np.float32)
+
+
+def degrade(image: np.ndarray, config: AugmentConfig, rng: np.random.Generator) -> np.ndarray:
+    """The composite as a camera and a web upload leave it: resampling, blur, noise, JPEG (each at random)."""
+    h, w = image.shape[:2]
+    if rng.random() < config.resample_probability:
+        f = rng.uniform(0.5, 0.9)
+        small = cv2.resize(image, (max(2, round(w * f)), max(2, round(h * f))), interpolation=cv2.INTER_AREA)
+        image = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    if rng.random() < config.blur_probability:
+        image = cv2.GaussianBlur(image, (0, 0), rng.uniform(0.3, 1.0))
+    if config.noise_std > 0:
+        image = image + rng.normal(0, rng.uniform(0, config.noise_std), size=image.shape).astype(np.float32)
+    image = np.clip(image, 0, 1).astype(np.float32)
+    if rng.random() < config.jpeg_probability:
+        quality = int(rng.integers(config.jpeg_quality[0], config.jpeg_quality[1] + 1))
+        ok, buf = cv2.imencode(".jpg", (image[..., ::-1] * 255 + 0.5).astype(np.uint8),
+                               [cv2.IMWRITE_JPEG_QUALITY, quality])
+        if ok:
+            image = cv2.imdecode(buf, cv2.IMREAD_COLOR)[..., ::-1].astype(np.float32) / 255
+    return np.ascontiguousarray(image, dtype=np.float32)
