@@ -111,8 +111,10 @@ class LearnedMatting:
         refine: bool = True,
         progress: Optional[ProgressFn] = None,
         cancel: Optional[CancelToken] = None,
+        timings: Optional[dict] = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """``(alpha (H,W), foreground (H,W,3))`` float32 in [0, 1] at the image's resolution."""
+        """``(alpha (H,W), foreground (H,W,3))`` float32 in [0, 1] at the image's resolution; ``timings`` receives
+        the seconds of the ``prior`` stage and the ``networks``."""
         from matting_studio.engine.models.infer import predict_alpha
 
         report(progress, 0.0, "Loading the learned models")
@@ -128,6 +130,7 @@ class LearnedMatting:
             device=self._device,
             working_size=self.working_size,
             cancel=cancel,
+            timings=timings,
         )
         report(progress, 1.0, "Done")
         return alpha, fg

@@ -167,15 +167,18 @@ class Pipeline:
         soft_mask: Optional[np.ndarray] = None,
         progress: Optional[ProgressFn] = None,
         cancel: Optional[CancelToken] = None,
+        timings: Optional[dict] = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Alpha ``(H, W)`` and foreground ``(H, W, 3)`` for ``image`` given a trimap (and the soft mask)."""
+        """Alpha ``(H, W)`` and foreground ``(H, W, 3)`` for ``image`` given a trimap (and the soft mask).
+        The learned methods add their ``prior`` and ``networks`` stage seconds to ``timings``."""
         method = method or self.method
         trimap = trimap_ops.validate_trimap(trimap, image.shape)
         if method in LEARNED_METHODS:
             if soft_mask is None:  # a user / benchmark trimap is the only guidance (as DLMN-G was trained)
                 soft_mask = trimap
             return self._learned_models().predict(
-                image, soft_mask, trimap, refine=(method == "ssrn"), progress=progress, cancel=cancel
+                image, soft_mask, trimap, refine=(method == "ssrn"), progress=progress, cancel=cancel,
+                timings=timings,
             )
         alpha = classical.run_method(
             method, image, trimap, fast=self.fast, progress=sub_progress(progress, 0.0, 0.8), cancel=cancel
@@ -218,7 +221,8 @@ class Pipeline:
         report(progress, 0.35, f"Matting ({self.method})")
         t0 = time.perf_counter()
         alpha, foreground = self.matte(
-            image, trimap, soft_mask=soft_mask, progress=sub_progress(progress, 0.35, 1.0), cancel=cancel
+            image, trimap, soft_mask=soft_mask, progress=sub_progress(progress, 0.35, 1.0), cancel=cancel,
+            timings=timings,
         )
         timings["matting"] = time.perf_counter() - t0
         report(progress, 1.0, "Done")

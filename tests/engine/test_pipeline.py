@@ -74,3 +74,25 @@ def test_available_methods_lists_classical_and_default_is_available():
     methods = pipeline_mod.available_methods()
     assert {"cf", "knn", "rw", "lkm", "lbdm"} <= set(methods)
     assert pipeline_mod.default_method() in methods
+
+
+def test_learned_matting_times_its_prior_stage_once(tmp_path):
+    import torch
+
+    from matting_studio.engine.models import build_dlmng
+    from matting_studio.engine.models import colour_prior
+
+    weights = tmp_path / "dlmng.pt"
+    torch.save({"model": build_dlmng(config="lite").state_dict(), "size": "lite"}, weights)
+    image, alpha = product_shot()
+    trimap = np.where(alpha > 0.99, 1.0, np.where(alpha < 0.01, 0.0, 0.5)).astype(np.float32)
+    calls = []
+    real = colour_prior.matting_prior
+    colour_prior.matting_prior = lambda *a, **k: calls.append(1) or real(*a, **k)
+    try:
+        result = Pipeline(method="dlmng", weights=weights).run(image, trimap=trimap)
+    finally:
+        colour_prior.matting_prior = real
+    assert calls == [1]  # one prior, on the whole image, for inference
+    assert {"prior", "networks", "matting"} <= set(result.timings) and result.timings["prior"] > 0
+    assert np.abs(result.alpha - alpha)[trimap == 0.5].mean() < 0.1
