@@ -91,7 +91,21 @@ class TrainingTab(QWidget):
         self.lr = QDoubleSpinBox(decimals=5, minimum=1e-5, maximum=1.0, value=1e-3, singleStep=1e-4)
         self.val_every = QSpinBox(minimum=1, maximum=1_000_000, value=100)
         self.resume_box = QCheckBox("Resume from the output folder's last checkpoint")
+        self.recipe = QLineEdit(str(_default_recipe() or ""))
+        self.recipe.setToolTip("A JSON recipe of training settings (what `matting-studio train --config` reads); "
+                               "Load fills the form from it, and its other settings (augmentation, EMA, data mix) "
+                               "are used as they are.")
+        self.recipe_settings: dict = {}
         form = QFormLayout()
+        recipe_row = QHBoxLayout()
+        recipe_row.addWidget(self.recipe, 1)
+        recipe_browse = QPushButton("…")
+        recipe_browse.clicked.connect(self._browse_recipe)
+        self.load_recipe_button = QPushButton("Load")
+        self.load_recipe_button.clicked.connect(self.load_recipe)
+        recipe_row.addWidget(recipe_browse)
+        recipe_row.addWidget(self.load_recipe_button)
+        form.addRow("Recipe", recipe_row)
         for label, edit, folder in (("Foregrounds (image/ + alpha/)", self.data, True), ("Backgrounds", self.backgrounds, True),
                                     ("Unlabelled photos (SSRN)", self.unlabelled, True), ("Teacher DLMN-G (SSRN)", self.teacher, False),
                                     ("Output folder", self.out, True)):
@@ -136,6 +150,33 @@ class TrainingTab(QWidget):
         if path:
             edit.setText(path)
 
+    def _browse_recipe(self) -> None:
+        path = QFileDialog.getOpenFileName(self, "Choose a recipe", "", "Recipes (*.json)")[0]
+        if path:
+            self.recipe.setText(path)
+            self.load_recipe()
+
+    def load_recipe(self) -> bool:
+        """Fill the form from the recipe file; its other settings are kept for :meth:`config`."""
+        from matting_studio.training.config import load_recipe
+
+        try:
+            values = load_recipe(Path(self.recipe.text().strip())) if self.recipe.text().strip() else {}
+        except Exception as exc:  # noqa: BLE001 - a message, never a crash
+            self.error.emit(user_message(exc))
+            return False
+        self.recipe_settings = values
+        for key, box in (("steps", self.steps), ("batch_size", self.batch), ("crop", self.crop),
+                         ("val_every", self.val_every)):
+            if isinstance(values.get(key), int):
+                box.setValue(values[key])
+        if isinstance(values.get("lr"), (int, float)):
+            self.lr.setValue(float(values["lr"]))
+        if values.get("size") in ("lite", "paper"):
+            self.size.setCurrentText(values["size"])
+        self.status.setText(f"Recipe loaded: {Path(self.recipe.text()).name}" if values else "No recipe")
+        return True
+
     def _set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running)
         self.pause_button.setEnabled(running)
@@ -143,19 +184,25 @@ class TrainingTab(QWidget):
         self.use_button.setEnabled(not running and self.last_checkpoint is not None)
 
     def config(self):
-        from matting_studio.training.trainer import TrainConfig
+        """The recipe's settings with the form's on top, checked by :class:`TrainConfig` itself."""
+        from matting_studio.training.config import TrainConfig
 
         def path(edit):
             return Path(edit.text()) if edit.text().strip() else None
 
         if path(self.backgrounds) is None or path(self.out) is None:
             raise ValueError("Choose a backgrounds folder and an output folder.")
-        return TrainConfig(model=self.model.currentText(), data_dir=path(self.data), backgrounds_dir=path(self.backgrounds),
-                           out_dir=path(self.out), steps=self.steps.value(), unlabelled_dir=path(self.unlabelled),
-                           teacher=path(self.teacher), size=self.size.currentText(), batch_size=self.batch.value(),
-                           crop=self.crop.value(), lr=self.lr.value(), val_every=self.val_every.value(),
-                           checkpoint_every=self.val_every.value(), resume=self.resume_box.isChecked(),
-                           synthetic_fraction=0.0 if path(self.data) else 1.0)
+        values = {k: v for k, v in self.recipe_settings.items() if k != "pool_dir"}
+        values.update(model=self.model.currentText(), data_dir=path(self.data), backgrounds_dir=path(self.backgrounds),
+                      out_dir=path(self.out), steps=self.steps.value(), unlabelled_dir=path(self.unlabelled),
+                      teacher=path(self.teacher), size=self.size.currentText(), batch_size=self.batch.value(),
+                      crop=self.crop.value(), lr=self.lr.value(), val_every=self.val_every.value(),
+                      checkpoint_every=self.val_every.value(), resume=self.resume_box.isChecked())
+        if path(self.data) is None:
+            values["synthetic_fraction"] = 1.0
+        if values["model"] == "dlmng" and path(self.out) is not None and "pool_per_stem" in values:
+            values["pool_dir"] = path(self.out) / "pool"  # the recipe's samples, made once, kept with the run
+        return TrainConfig.from_dict(values)
 
     def start(self) -> None:
         from matting_studio.training.trainer import Trainer
@@ -195,6 +242,14 @@ class TrainingTab(QWidget):
             self.pause_button.setText("Pause")
 
     def on_event(self, event) -> None:
+        if event.kind == "preparing":
+            self.progress.setRange(0, max(1, event.total_steps))
+            self.progress.setValue(event.step)
+            self.status.setText(f"Preparing training samples: {event.step} of {event.total_steps}")
+            if event.step == event.total_steps:
+                self.progress.setRange(0, self.steps.value())
+                self.progress.setValue(0)
+            return
         if event.kind == "step":
             self.progress.setValue(event.step)
             self.curves.train.append((event.step, event.losses.get("total", 0.0)))
@@ -223,3 +278,11 @@ class TrainingTab(QWidget):
         if self.thread is not None and self.thread.isRunning():
             self.trainer.stop()
             self.thread.wait(10000)
+
+
+def _default_recipe() -> Optional[Path]:
+    """The recipe the shipped DLMN-G was trained with, if this install has it."""
+    from matting_studio.engine import weights
+
+    path = weights.BUNDLED_DIR / "dlmng-lite.recipe.json"
+    return path if path.is_file() else None

@@ -182,3 +182,25 @@ def test_batch_export_writes_every_image_without_overwriting(window, qtbot, tmp_
     assert names == ["a_cutout-1.png", "a_cutout.png", "b_cutout.png"]
     assert (out / "a_cutout.png").read_bytes() == b"keep"
     assert imageio.load_image(out / "b_cutout.png").has_alpha
+
+
+def test_training_tab_loads_a_recipe_and_builds_its_config_from_it(window, qtbot, tmp_path):
+    import json
+
+    tab = window.training
+    assert tab.recipe.text().endswith("dlmng-lite.recipe.json")  # the shipped model's recipe, ready to load
+    recipe = tmp_path / "r.json"
+    recipe.write_text(json.dumps({"steps": 123, "lr": 0.002, "crop": 96, "batch_size": 3, "ema": 0.9,
+                                  "augmentation": {"palette": 0.5}, "pool_per_stem": 4}))
+    tab.recipe.setText(str(recipe))
+    assert tab.load_recipe()
+    assert (tab.steps.value(), tab.batch.value(), tab.crop.value()) == (123, 3, 96) and abs(tab.lr.value() - 0.002) < 1e-9
+    tab.backgrounds.setText(str(tmp_path))
+    tab.out.setText(str(tmp_path / "run"))
+    tab.data.setText(str(tmp_path))
+    config = tab.config()
+    assert config.ema == 0.9 and config.augment_config().palette == 0.5 and config.pool_dir == tmp_path / "run" / "pool"
+    recipe.write_text("{broken")
+    with qtbot.waitSignal(tab.error, timeout=5000) as blocker:
+        assert not tab.load_recipe()
+    assert "JSON" in blocker.args[0]
