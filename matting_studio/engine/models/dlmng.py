@@ -51,7 +51,7 @@ CONFIGS = {
 }
 PRIOR_CHANNELS = 10  # F (3), B (3), then the alpha cues below (colour_prior.matting_prior)
 CUES = (6, 7, 8, 9)  # prior channels that are alpha estimates: closed-form, colour posterior, projected, KNN band
-CUE_BIAS = (-1.0, -3.0, -3.0, 1.0)  # initial mixture: mostly the KNN cue, some closed-form
+CUE_BIAS = (-2.0, -4.0, -4.0, 2.0)  # initial mixture: the KNN cue (weight 0.98), the best single cue
 GATE_BIAS = -1.0  # initial confidence of the correction: σ(−1) ≈ 0.27
 STRIDE = 8
 PRIOR_EPS = 0.05  # the guidance enters as a soft prior (logit ±2.9), so the sigmoid is not saturated
