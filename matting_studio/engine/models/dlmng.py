@@ -11,7 +11,7 @@ four alpha cues — coarse closed-form, colour posterior, projected colour, KNN 
 predicts, per pixel, a mixture of the cues (softmax weights), a correction ``Δ`` in logit space and a confidence
 gate ``g`` ∈ [0, 1]::
 
-    α = σ(logit(Σᵢ wᵢ cueᵢ) + g · Δ)
+    α = clip(Σᵢ wᵢ cueᵢ + g · Δ, 0, 1)
 
 so the network chooses which classical estimate to trust where, and falls back to that mixture (which lies
 between its cues) where it is unsure. It corrects matting estimates instead of inventing one.
@@ -144,7 +144,9 @@ class DLMNG(nn.Module):
             weights = torch.softmax(head[:, 2:], dim=1)
             base = (weights * prior[:, list(CUES)]).sum(dim=1, keepdim=True)
             out["gate"] = torch.sigmoid(head[:, 1:2])
-            alpha = torch.sigmoid(logit(base, PRIOR_EPS) + out["gate"] * head[:, :1])
+            # additive in alpha: an untrained network returns its mixture exactly, 0 and 1 included (a logit
+            # residual on a clipped base costs PRIOR_EPS on every opaque or clear pixel of the band)
+            alpha = (base + out["gate"] * head[:, :1]).clamp(0, 1)
         else:
             base = soft_seg if trimap is None else torch.where(trimap == 0.5, soft_seg, trimap)
             alpha = torch.sigmoid(logit(base, PRIOR_EPS) + head)
