@@ -78,13 +78,12 @@ def gan_discriminator_loss(logits_real: torch.Tensor, logits_fake: torch.Tensor)
     return {"real": real, "fake": fake, "total": 0.5 * (real + fake)}
 
 
-DLMNG_WEIGHTS = {"alpha": 1.0, "mse": 2.0, "laplacian": 0.5, "composition": 0.5, "foreground": 0.5, "gate": 0.02}
+DLMNG_WEIGHTS = {"alpha": 1.0, "mse": 2.0, "laplacian": 0.5, "composition": 0.5, "foreground": 0.5}
 
 
 def dlmng_loss(outputs: dict, batch: dict, weights: dict | None = None) -> dict:
     """Supervised DLMN-G loss: alpha L1 (on the unknown region and overall) + alpha squared error on the unknown
-    region + Laplacian + composition + fg; with a ``gate`` output (DLMN-G lite) also the mean gate over the unknown
-    region, so the correction is paid for and the network falls back to its cue mixture where it does not help."""
+    region + Laplacian + composition + fg."""
     w = {**DLMNG_WEIGHTS, **(weights or {})}
     a, f = outputs["alpha"], outputs["foreground"]
     unknown = batch.get("unknown")
@@ -95,8 +94,6 @@ def dlmng_loss(outputs: dict, batch: dict, weights: dict | None = None) -> dict:
         "composition": composition_loss(a, batch["fg"], batch["bg"], batch["image"], unknown),
         "foreground": foreground_loss(f, batch["fg"], batch["alpha"]),
     }
-    if "gate" in outputs:
-        terms["gate"] = _masked_mean(outputs["gate"], unknown)
     terms["total"] = sum(w[k] * v for k, v in terms.items())
     return terms
 

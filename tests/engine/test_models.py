@@ -240,7 +240,7 @@ def test_tiny_overfit_lowers_the_loss():
         loss.backward()
         opt.step()
         losses.append(float(loss.detach()))
-    assert min(losses[-5:]) < 0.65 * losses[0], losses  # the prior already explains much of the alpha
+    assert losses[-1] < 0.5 * losses[0], losses
 
 
 def test_predict_alpha_full_resolution_and_known_pixels():

@@ -91,19 +91,3 @@ def test_dlmng_step_takes_the_configured_loss_weights():
     assert plain["mse"] > 0
     assert abs((heavy["total"] - plain["total"]) - 10.0 * plain["mse"]) < 1e-4
 
-
-def test_the_gate_term_is_the_mean_gate_over_the_unknown_region():
-    from matting_studio.training.losses import dlmng_loss
-
-    alpha = torch.rand(1, 1, 8, 8)
-    unknown = torch.zeros_like(alpha)
-    unknown[..., :4] = 1
-    gate = torch.zeros_like(alpha)
-    gate[..., :2] = 1.0  # half of the unknown region, nothing outside it
-    gate[..., 6:] = 1.0
-    batch = {"image": torch.rand(1, 3, 8, 8), "alpha": alpha, "fg": torch.rand(1, 3, 8, 8),
-             "bg": torch.rand(1, 3, 8, 8), "unknown": unknown}
-    out = {"alpha": alpha, "foreground": batch["fg"], "gate": gate}
-    terms = dlmng_loss(out, batch)
-    assert abs(float(terms["gate"]) - 0.5) < 1e-6
-    assert "gate" not in dlmng_loss({"alpha": alpha, "foreground": batch["fg"]}, batch)

@@ -145,8 +145,10 @@ class DLMNG(nn.Module):
             base = (weights * prior[:, list(CUES)]).sum(dim=1, keepdim=True)
             out["gate"] = torch.sigmoid(head[:, 1:2])
             # additive in alpha: an untrained network returns its mixture exactly, 0 and 1 included (a logit
-            # residual on a clipped base costs PRIOR_EPS on every opaque or clear pixel of the band)
-            alpha = (base + out["gate"] * head[:, :1]).clamp(0, 1)
+            # residual on a clipped base costs PRIOR_EPS on every opaque or clear pixel of the band). The clip
+            # passes gradients straight through: torch's clamp has none at the bounds, where the cues often are.
+            raw = base + out["gate"] * head[:, :1]
+            alpha = raw + (raw.clamp(0, 1) - raw).detach()
         else:
             base = soft_seg if trimap is None else torch.where(trimap == 0.5, soft_seg, trimap)
             alpha = torch.sigmoid(logit(base, PRIOR_EPS) + head)
