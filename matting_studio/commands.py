@@ -20,7 +20,7 @@ from typing import Optional
 import numpy as np
 
 from matting_studio.core import imageio
-from matting_studio.core.atomic import atomic_write_bytes
+from matting_studio.core.atomic import atomic_write_bytes, remove_stale_temps
 from matting_studio.core.errors import DatasetError, ImageReadError, MattingError, NoSubjectError, OutputExistsError
 
 SUFFIX = "_cutout.png"
@@ -129,6 +129,8 @@ def run_cutout(args: Namespace) -> int:
         outputs = [args.output if args.output.suffix.lower() == ".png" else args.output.with_suffix(".png")]
     trimaps = [_trimap_for(p, args.trimap, several) for p in images]
     _check_writable(outputs, images + [t for t in trimaps if t], args.force, skip_existing=several)
+    for folder in {out.parent for out in outputs}:  # what a killed earlier run was writing
+        remove_stale_temps(folder)
     jobs = list(zip(images, trimaps, outputs))
     if several and not args.force:  # a rerun (after a stop or a kill) finishes the batch
         jobs = [job for job in jobs if not job[2].exists()]

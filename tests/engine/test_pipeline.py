@@ -74,3 +74,33 @@ def test_available_methods_lists_classical_and_default_is_available():
     methods = pipeline_mod.available_methods()
     assert {"cf", "knn", "rw", "lkm", "lbdm"} <= set(methods)
     assert pipeline_mod.default_method() in methods
+
+
+# -- nothing found / fully confident ---------------------------------------------------------------------
+
+
+def test_no_subject_found_is_an_empty_result_with_a_warning_not_a_trimap_error(synthetic_composite):
+    image = synthetic_composite["image"]
+    result = Pipeline(method="cf").run(image, soft_mask=np.full(image.shape[:2], 0.2, np.float32))
+    assert not result.subject_found and pipeline_mod.NO_SUBJECT in result.warnings
+    assert result.alpha.shape == image.shape[:2] and not result.alpha.any()
+
+
+def test_a_fully_confident_mask_gives_the_cut_out(synthetic_composite):
+    image = synthetic_composite["image"]
+    result = Pipeline(method="cf").run(image, soft_mask=np.ones(image.shape[:2], np.float32))
+    assert result.subject_found and result.warnings == []
+    assert (result.alpha == 1).all() and np.array_equal(result.foreground, image)
+    half = np.zeros(image.shape[:2], np.float32)  # a hard mask with no band: the trimap is the alpha
+    half[:, :40] = 1
+    pipe = Pipeline(method="knn", erode=0, dilate=0)
+    assert np.array_equal(pipe.run(image, soft_mask=half).alpha, half)
+
+
+def test_warnings_belong_to_each_result_not_to_the_shared_pipeline(synthetic_composite):
+    image = synthetic_composite["image"]
+    pipe = Pipeline(method="cf")
+    empty = pipe.run(image, soft_mask=np.zeros(image.shape[:2], np.float32))
+    full = pipe.run(image, soft_mask=np.ones(image.shape[:2], np.float32))
+    assert empty.warnings == [pipeline_mod.NO_SUBJECT] and full.warnings == []
+    assert not hasattr(pipe, "warnings")

@@ -16,6 +16,7 @@ from matting_studio.core.guided_filter import guided_upsample
 from matting_studio.core.progress import CancelToken, ProgressFn, check_cancel, report
 
 WORKING_SIZE = 400
+GRABCUT_SEED = 0  # GrabCut's k-means draws from OpenCV's (per-thread) generator: seeded, the mask is reproducible
 
 
 class ObjectSegmenter:
@@ -61,6 +62,7 @@ class ObjectSegmenter:
             cy, cx = sh // 2, sw // 2
             mask[cy - sh // 4:cy + sh // 4, cx - sw // 4:cx + sw // 4] = cv2.GC_PR_FGD
         bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+        cv2.setRNGSeed(GRABCUT_SEED)
         for i in range(self.iterations):
             check_cancel(cancel)
             cv2.grabCut(small8, mask, None, bgd, fgd, 1, cv2.GC_INIT_WITH_MASK)
