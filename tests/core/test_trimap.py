@@ -78,7 +78,7 @@ def test_fully_known_trimaps_are_refused_unless_allowed():
     assert not T.is_fully_known(np.full((3, 3), 0.5, np.float32))
 
 
-def test_T.has_subject_uses_the_mask_threshold():
+def test_has_subject_uses_the_mask_threshold():
     mask = np.zeros((5, 5), np.float32)
     assert not T.has_subject(mask)
     mask[2, 2] = T.MASK_THRESHOLD - 1e-3
