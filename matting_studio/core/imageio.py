@@ -115,8 +115,9 @@ def to_uint8(arr: np.ndarray) -> np.ndarray:
 
 
 def _scaled(arr: np.ndarray, maximum: float) -> np.ndarray:
-    """Integer or float samples → float32 in [0, 1] (divided by ``maximum``, clipped)."""
+    """Integer or float samples → float32 in [0, 1] (divided by ``maximum``, clipped; NaN → 0, ±inf → 1 / 0)."""
     out = arr.astype(np.float32) * np.float32(1.0 / maximum)
+    np.nan_to_num(out, copy=False, nan=0.0, posinf=1.0, neginf=0.0)
     return np.clip(out, 0.0, 1.0, out=out)
 
 

@@ -76,7 +76,8 @@ class Pipeline:
     """Configurable matting pipeline. Stateless between images except for cached models.
 
     One pipeline may serve several threads at once (the app's method pool and a batch export): the model
-    caches are filled under a lock, and warnings belong to each run's result.
+    caches are filled under a lock, and warnings belong to each run's result. ``fallback_warning`` is set (to the
+    same text, once it applies) when a DeepLabV3 segmenter without weights is replaced by the person one.
 
     Args:
         segmenter: ``person`` (MediaPipe selfie weights, offline after one fetch), ``deeplabv3`` (needs
@@ -116,6 +117,7 @@ class Pipeline:
         self._segmenters: dict[str, object] = {}
         self._learned = None
         self._cache_lock = threading.Lock()
+        self.fallback_warning: Optional[str] = None
 
     # -- stages ---------------------------------------------------------------------------------------
 
@@ -129,17 +131,11 @@ class Pipeline:
             return self._segmenters[name]
 
     def segment(
-        self,
-        image: np.ndarray,
-        *,
-        progress: Optional[ProgressFn] = None,
-        cancel: Optional[CancelToken] = None,
-        warnings: Optional[list[str]] = None,
+        self, image: np.ndarray, *, progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None
     ) -> np.ndarray:
         """Soft segmentation of the subject: ``(H, W, 3)`` → ``(H, W)`` float32 in [0, 1].
 
-        A DeepLabV3 backend without weights falls back to the person segmenter (said in ``warnings``, a list
-        the caller owns).
+        A DeepLabV3 backend without weights falls back to the person segmenter (see ``fallback_warning``).
         """
         name = self.segmenter_name
         try:
@@ -147,8 +143,7 @@ class Pipeline:
         except WeightsError as exc:
             if name != "deeplabv3":
                 raise
-            if warnings is not None:
-                warnings.append(f"{exc} Using the person segmenter instead.")
+            self.fallback_warning = f"{exc} Using the person segmenter instead."
             name = "person"
             segmenter = self._get_segmenter(name)
         return segmenter.segment(image, progress=progress, cancel=cancel)
@@ -231,9 +226,10 @@ class Pipeline:
             if soft_mask is None:
                 report(progress, 0.0, "Segmenting the subject")
                 t0 = time.perf_counter()
-                soft_mask = self.segment(image, progress=sub_progress(progress, 0.0, 0.3), cancel=cancel,
-                                         warnings=warnings)
+                soft_mask = self.segment(image, progress=sub_progress(progress, 0.0, 0.3), cancel=cancel)
                 timings["segmentation"] = time.perf_counter() - t0
+                if self.fallback_warning:
+                    warnings.append(self.fallback_warning)
             segmenter = self.segmenter_name
             check_cancel(cancel)
             if not trimap_ops.has_subject(soft_mask):

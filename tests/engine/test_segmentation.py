@@ -119,9 +119,10 @@ def test_pipeline_falls_back_from_deeplab_to_person(monkeypatch):
 
     real = pipe._get_segmenter
     monkeypatch.setattr(pipe, "_get_segmenter", lambda name: Fake() if name == "person" else real(name))
-    warnings = []
-    mask = pipe.segment(np.zeros((20, 20, 3), np.float32), warnings=warnings)
-    assert calls and mask.shape == (20, 20) and "person segmenter" in warnings[-1]
+    mask = pipe.segment(np.zeros((20, 20, 3), np.float32))
+    assert calls and mask.shape == (20, 20) and "person segmenter" in pipe.fallback_warning
+    result = pipe.run(np.zeros((20, 20, 3), np.float32))
+    assert "person segmenter" in result.warnings[0]
 
 
 def product_shot():

@@ -65,6 +65,8 @@ class ObjectSegmenter:
         cv2.setRNGSeed(GRABCUT_SEED)
         for i in range(self.iterations):
             check_cancel(cancel)
+            if not np.isin(mask, (cv2.GC_FGD, cv2.GC_PR_FGD)).any():
+                break  # GrabCut gave everything to the background: no object (it cannot run on no samples)
             cv2.grabCut(small8, mask, None, bgd, fgd, 1, cv2.GC_INIT_WITH_MASK)
             report(progress, 0.8 * (i + 1) / self.iterations, "GrabCut")
         hard = np.isin(mask, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.uint8)
