@@ -336,10 +336,12 @@ def run_train(args: Namespace) -> int:
     for path in [args.data, args.unlabelled, args.teacher, *args.backgrounds]:
         if path is not None and not path.exists():
             raise DatasetError(f"'{path}' does not exist.")
-    from matting_studio.training.checkpoints import has_checkpoints
+    from matting_studio.training.checkpoints import has_checkpoints, latest_complete
 
     if has_checkpoints(args.out) and not args.resume:
         raise OutputExistsError(f"'{args.out}' already holds a training run; use --resume or another --out.")
+    if args.resume:
+        latest_complete(args.out)  # unreadable checkpoints fail here, before the slow set-up
     config = TrainConfig(
         model=args.model, data_dir=args.data, backgrounds_dir=args.backgrounds, out_dir=args.out,
         steps=args.steps, unlabelled_dir=args.unlabelled, teacher=args.teacher, size=args.config,

@@ -75,3 +75,11 @@ def kill_while_writing():
         return child.pid
 
     return kill
+
+
+@pytest.fixture(scope="session")
+def hostile_corpus(tmp_path_factory):
+    """``{name: Case}`` of the generated hostile-input corpus (``tests/hostile_inputs.py``)."""
+    from hostile_inputs import write_corpus
+
+    return write_corpus(tmp_path_factory.mktemp("corpus"))
