@@ -39,7 +39,7 @@ class PipelineResult:
     segmenter: Optional[str]
     timings: dict[str, float] = field(default_factory=dict)  # stage → seconds
     warnings: list[str] = field(default_factory=list)
-    subject_found: bool = True  # False: the segmentation found nothing, and alpha is all 0
+    subject_found: bool = True  # False: automatic mode found no subject (no alpha at MASK_THRESHOLD)
 
 
 def learned_weights_available() -> dict[str, bool]:

@@ -34,3 +34,17 @@ def test_a_bad_background_file_is_a_message_and_one_of_another_size_composites(w
     s = synthetic_composite
     shown = render_composite(s["image"], s["alpha"], s["fg"], mode="Image", background=compositor.background)
     assert shown.shape == s["image"].shape and np.isfinite(shown).all() and 0 <= shown.min() and shown.max() <= 1
+
+
+def test_no_subject_found_shows_an_empty_alpha_and_says_so(window, qtbot, monkeypatch, synthetic_composite):
+    from matting_studio.engine.pipeline import NO_SUBJECT
+
+    monkeypatch.setattr(window.matting.pipeline, "segment",
+                        lambda image, **kw: np.zeros(image.shape[:2], np.float32))
+    shown = []
+    window.matting.status.connect(shown.append)
+    with qtbot.waitSignal(window.matting.result_ready, timeout=120000, check_params_cb=lambda m: m == "cf"):
+        window.matting.load(synthetic_composite["image"])
+    assert NO_SUBJECT in shown and "no subject found" in window.matting.panes["soft"].detail_label.text()
+    assert window.matting.panes["cf"].array is not None and not window.matting.panes["cf"].array.any()
+    assert window.errors == []  # a warning, not an error dialog
