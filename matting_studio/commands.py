@@ -20,8 +20,8 @@ from typing import Optional
 import numpy as np
 
 from matting_studio.core import imageio
-from matting_studio.core.atomic import atomic_write_bytes
-from matting_studio.core.errors import DatasetError, ImageReadError, MattingError, OutputExistsError
+from matting_studio.core.atomic import atomic_write_bytes, remove_stale_temps
+from matting_studio.core.errors import DatasetError, ImageReadError, MattingError, NoSubjectError, OutputExistsError
 
 SUFFIX = "_cutout.png"
 
@@ -51,7 +51,8 @@ def _expand_inputs(paths: list[Path]) -> tuple[list[Path], bool]:
     return images, several
 
 
-def _check_writable(outputs: list[Path], inputs: list[Path], force: bool) -> None:
+def _check_writable(outputs: list[Path], inputs: list[Path], force: bool, *, skip_existing: bool = False) -> None:
+    """Refuse outputs that are inputs or clash; refuse existing ones unless ``force`` or ``skip_existing``."""
     resolved_inputs = {p.resolve() for p in inputs}
     seen: set[Path] = set()
     for out in outputs:
@@ -61,8 +62,14 @@ def _check_writable(outputs: list[Path], inputs: list[Path], force: bool) -> Non
         if r in seen:
             raise OutputExistsError(f"Two inputs would write the same output '{out}'; use separate folders.")
         seen.add(r)
-        if out.exists() and not force:
+        if out.exists() and not (force or skip_existing):
             raise OutputExistsError(f"'{out}' already exists; use --force to overwrite it.")
+
+
+def _no_subject_hint(segmenter: str) -> str:
+    if segmenter == "object":
+        return "no subject found; draw a trimap (--trimap)"
+    return "no subject found; try --segmenter object or draw a trimap"
 
 
 def _pipeline(args: Namespace, method: Optional[str] = None):
@@ -121,18 +128,27 @@ def run_cutout(args: Namespace) -> int:
     else:
         outputs = [args.output if args.output.suffix.lower() == ".png" else args.output.with_suffix(".png")]
     trimaps = [_trimap_for(p, args.trimap, several) for p in images]
-    _check_writable(outputs, images + [t for t in trimaps if t], args.force)
+    _check_writable(outputs, images + [t for t in trimaps if t], args.force, skip_existing=several)
+    for folder in {out.parent for out in outputs}:  # what a killed earlier run was writing
+        remove_stale_temps(folder)
+    jobs = list(zip(images, trimaps, outputs))
+    if several and not args.force:  # a rerun (after a stop or a kill) finishes the batch
+        jobs = [job for job in jobs if not job[2].exists()]
+        if len(jobs) < len(images):
+            print(f"{len(images) - len(jobs)} done, {len(jobs)} to go (existing outputs are kept; --force redoes them)")
 
     pipeline = _pipeline(args)
     from matting_studio.core.compositing import cutout_rgba
 
     failures = 0
-    with _progress_bar(len(images), "cutout") as bar:
-        for image_path, trimap_path, out in zip(images, trimaps, outputs):
+    with _progress_bar(len(jobs), "cutout") as bar:
+        for image_path, trimap_path, out in jobs:
             try:
                 image = imageio.load_image(image_path).rgb
                 trimap = imageio.load_gray(trimap_path) if trimap_path else None
                 result = pipeline.run(image, trimap=trimap)
+                if not result.subject_found:
+                    raise NoSubjectError(f"{image_path}: {_no_subject_hint(pipeline.segmenter_name)}.")
                 imageio.save_png(out, cutout_rgba(result.foreground, result.alpha), bits=args.bits,
                                  overwrite=args.force, inputs=[image_path])
                 for warning in result.warnings:
@@ -144,10 +160,10 @@ def run_cutout(args: Namespace) -> int:
                 if not several:
                     raise
                 failures += 1
-                _err(f"{image_path}: {exc}")
+                _err(str(exc) if isinstance(exc, NoSubjectError) else f"{image_path}: {exc}")
             bar.update(1)
     if several:
-        print(f"wrote {len(images) - failures} cut-out(s) to {outputs[0].parent if args.output else 'the input folders'}"
+        print(f"wrote {len(jobs) - failures} cut-out(s) to {outputs[0].parent if args.output else 'the input folders'}"
               + (f"; {failures} failed" if failures else ""))
     return 1 if failures else 0
 
@@ -336,8 +352,12 @@ def run_train(args: Namespace) -> int:
     for path in [config.data_dir, config.unlabelled_dir, config.teacher, *config.backgrounds_dir]:
         if path is not None and not path.exists():
             raise DatasetError(f"'{path}' does not exist.")
-    if (config.out_dir / "last.pt").exists() and not config.resume:
+    from matting_studio.training.checkpoints import has_checkpoints, latest_complete
+
+    if has_checkpoints(config.out_dir) and not config.resume:
         raise OutputExistsError(f"'{config.out_dir}' already holds a training run; use --resume or another --out.")
+    if config.resume:
+        latest_complete(config.out_dir)  # unreadable checkpoints fail here, before the slow set-up
     from tqdm import tqdm
 
     bar = tqdm(total=config.steps, desc=f"train {args.model}", unit="step", file=sys.stderr)
@@ -353,6 +373,8 @@ def run_train(args: Namespace) -> int:
             bar.write(f"checkpoint {event.path}")
         elif event.kind == "preparing" and (event.step % 25 == 0 or event.step == event.total_steps):
             bar.write(f"sample pool: {event.step} of {event.total_steps} made")
+        elif event.kind == "resumed":
+            bar.write(f"resuming from {event.path} (step {event.step})")
 
     try:
         run_training(config, on_event=on_event)

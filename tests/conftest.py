@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -51,3 +54,32 @@ def synthetic_composite(rng):
     trimap[r < 14] = 1.0
     trimap[r > 30] = 0.0
     return {"image": image.astype(np.float32), "fg": fg, "bg": bg, "alpha": alpha, "trimap": trimap}
+
+
+@pytest.fixture
+def kill_while_writing():
+    """``kill(script, *args) -> pid``: run the Python ``script`` (this checkout importable) in a child, SIGKILL it
+    as soon as it prints ``writing``, wait for it; deterministic crash points for crash-safety tests."""
+    if os.name != "posix":
+        pytest.skip("SIGKILL is POSIX")
+
+    def kill(script: str, *args) -> int:
+        child = subprocess.Popen([sys.executable, "-c", script, *map(str, args)], stdout=subprocess.PIPE, text=True,
+                                 env={**os.environ, "PYTHONPATH": str(REPO)})
+        try:
+            line = child.stdout.readline().strip()
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait(60)
+        assert line == "writing", f"the child did not reach its crash point (printed {line!r})"
+        return child.pid
+
+    return kill
+
+
+@pytest.fixture(scope="session")
+def hostile_corpus(tmp_path_factory):
+    """``{name: Case}`` of the generated hostile-input corpus (``tests/hostile_inputs.py``)."""
+    from hostile_inputs import write_corpus
+
+    return write_corpus(tmp_path_factory.mktemp("corpus"))

@@ -205,3 +205,105 @@ def test_gui_without_a_display_is_a_clear_message():
     done = subprocess.run([sys.executable, "-m", "matting_studio"], env=env, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 2 and "display" in done.stderr and "Traceback" not in done.stderr
+
+
+# -- automatic mode: orientation, nothing found, fully confident ------------------------------------------
+
+NO_SUBJECT_HINT = "no subject found; try --segmenter object or draw a trimap"
+INVERSE = {6: 8, 8: 6}  # every other EXIF orientation undoes itself
+
+
+def save_with_orientation(path, upright, orientation):
+    """Store ``upright`` as a camera does for EXIF ``orientation`` (so a viewer shows it upright)."""
+    from PIL import Image
+
+    stored = imageio.orient_array(upright, INVERSE.get(orientation, orientation))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(np.ascontiguousarray(imageio.to_uint8(stored))).save(path, exif=exif)
+
+
+def test_all_eight_exif_orientations_give_the_same_cut_out(tmp_path, capsys, synthetic_composite):
+    folder = tmp_path / "phone"
+    folder.mkdir()
+    for orientation in range(1, 9):
+        save_with_orientation(folder / f"o{orientation}.png", synthetic_composite["image"], orientation)
+    code, out, err = run(["cutout", str(folder), "-o", str(tmp_path / "cut"), "--segmenter", "object",
+                          "--method", "cf", "--fast"], capsys)
+    assert code == 0, err
+    cuts = [imageio.load_image(tmp_path / "cut" / f"o{o}.png") for o in range(1, 9)]
+    assert cuts[0].alpha.mean() > 0.1
+    for cut in cuts[1:]:
+        assert np.array_equal(cut.rgb, cuts[0].rgb) and np.array_equal(cut.alpha, cuts[0].alpha)
+
+
+def test_a_sideways_portrait_is_cut_out_as_the_upright_one_turned(tmp_path, capsys, shared_data):
+    """The issue's case: the same photo tagged EXIF 6 or 8 (its subject on its side once oriented)."""
+    from PIL import Image
+
+    from matting_studio.engine import weights
+
+    try:
+        weights.ensure_weights(weights.SELFIE.name)
+    except Exception as exc:  # noqa: BLE001
+        pytest.skip(f"the selfie model cannot be obtained here: {exc}")
+    photo = Image.open(shared_data / "portraits" / "image" / "p_51c916fc.jpg").convert("RGB")
+    photo.thumbnail((240, 240))
+    alphas = {}
+    for orientation in (1, 6, 8):
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        photo.save(tmp_path / f"o{orientation}.jpg", exif=exif, quality=95)
+        code, _, err = run(["cutout", str(tmp_path / f"o{orientation}.jpg"), "--method", "cf", "--fast"], capsys)
+        assert code == 0, err
+        alphas[orientation] = imageio.load_image(tmp_path / f"o{orientation}_cutout.png").alpha
+    assert alphas[1].mean() > 0.2
+    for orientation in (6, 8):
+        turned = imageio.orient_array(alphas[1], orientation)
+        assert np.abs(alphas[orientation] - turned).mean() < 0.01  # measured 0.0003
+
+
+def test_no_subject_found_is_a_clear_message_and_writes_nothing(toy, capsys, monkeypatch):
+    from matting_studio.engine.pipeline import Pipeline
+
+    monkeypatch.setattr(Pipeline, "segment", lambda self, image, **kw: np.zeros(image.shape[:2], np.float32))
+    code, _, err = run(["cutout", str(toy / "toy.png"), "--method", "cf", "-o", str(toy / "cut.png")], capsys)
+    assert code == 2 and NO_SUBJECT_HINT in err and len(err.strip().splitlines()) == 1
+    assert not (toy / "cut.png").exists()
+    code, out, err = run(["cutout", str(toy / "ds" / "image"), "--method", "cf", "-o", str(toy / "cuts")], capsys)
+    assert code == 1 and err.count(NO_SUBJECT_HINT) == 2 and "2 failed" in out
+    assert not (toy / "cuts").exists() or not list((toy / "cuts").iterdir())
+
+
+def test_a_fully_confident_mask_is_cut_out(toy, capsys, monkeypatch, synthetic_composite):
+    from matting_studio.engine.pipeline import Pipeline
+
+    monkeypatch.setattr(Pipeline, "segment", lambda self, image, **kw: np.ones(image.shape[:2], np.float32))
+    code, _, err = run(["cutout", str(toy / "toy.png"), "--method", "cf", "-o", str(toy / "cut.png")], capsys)
+    assert code == 0, err
+    cut = imageio.load_image(toy / "cut.png")
+    assert (cut.alpha == 1).all() and np.abs(cut.rgb - synthetic_composite["image"]).max() <= 1 / 255
+
+
+# -- batch reruns ---------------------------------------------------------------------------------------
+
+
+def test_a_batch_rerun_skips_the_outputs_that_exist(toy, capsys):
+    from matting_studio.core import atomic
+
+    out = toy / "outdir"
+    out.mkdir()
+    (out / "a.png").write_bytes(b"keep me")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = out / f".b.png.{int(dead.stdout)}-0123abcd.tmp"  # left by a cutout killed while writing b.png
+    stale.write_bytes(b"partial")
+    args = ["cutout", str(toy / "ds" / "image"), "--trimap", str(toy / "ds" / "trimap"), "--method", "cf", "-o", str(out)]
+    code, stdout, err = run(args, capsys)
+    assert code == 0, err
+    assert "1 done, 1 to go" in stdout and "wrote 1 cut-out(s)" in stdout
+    assert (out / "a.png").read_bytes() == b"keep me" and imageio.load_image(out / "b.png").alpha is not None
+    assert not stale.exists() and not [p for p in out.iterdir() if atomic.TEMP_NAME.match(p.name)]
+    code, stdout, _ = run(args, capsys)
+    assert code == 0 and "2 done, 0 to go" in stdout
+    code, stdout, _ = run(args + ["--force"], capsys)
+    assert code == 0 and "done," not in stdout and imageio.load_image(out / "a.png").alpha is not None

@@ -165,9 +165,14 @@ class MattingView(QWidget):
         self.status.emit("Segmenting…")
 
     def _segmented(self, mask: np.ndarray) -> None:
+        from matting_studio.engine.pipeline import NO_SUBJECT
+
         self.soft_mask = mask
         self.panes["soft"].set_busy(False)
-        self.panes["soft"].set_image(mask, self.pipeline.segmenter_name)
+        found = trimap_ops.has_subject(mask)
+        self.panes["soft"].set_image(mask, self.pipeline.segmenter_name + ("" if found else " · no subject found"))
+        if not found:  # the methods still run and show the empty alpha
+            self.status.emit(NO_SUBJECT)
         self._trimap_params_changed()
 
     def _trimap_params_changed(self) -> None:
@@ -210,7 +215,7 @@ class MattingView(QWidget):
         wanted = [self.main_method] + [m for m in self.methods if m in self.visible and m != self.main_method]
         stopped = [key for key in list(self.workers) if key != "soft" and self.jobs.discard(key) is not None]
         try:
-            trimap_ops.validate_trimap(self.trimap, self.image.shape)
+            trimap_ops.validate_trimap(self.trimap, self.image.shape, allow_fully_known=True)
         except Exception as exc:  # noqa: BLE001 - shown to the user
             wanted = []
             self.error.emit(str(exc))

@@ -261,6 +261,8 @@ class TrainingTab(QWidget):
         elif event.kind == "validation":
             self.curves.val.append((event.step, event.metrics.get("SAD", 0.0)))
             self.curves.redraw()
+        elif event.kind == "resumed":
+            self.status.setText(f"Resumed from {Path(event.path).name} at step {event.step}")
         elif event.kind in ("checkpoint", "done") and event.path is not None:
             self.last_checkpoint = Path(event.path)
         if event.kind in ("done", "stopped"):

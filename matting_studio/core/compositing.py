@@ -82,12 +82,14 @@ def image_background(image: np.ndarray, shape: Sequence[int], mode: str = "fill"
     if mode not in ("fill", "fit"):
         raise CompositingError(f"Background mode must be 'fill' or 'fit', not '{mode}'.")
     scale = max(w / iw, h / ih) if mode == "fill" else min(w / iw, h / ih)
-    nw, nh = max(1, round(iw * scale)), max(1, round(ih * scale))
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    if mode == "fill":  # crop the source first: a 1x4000 strip must not become a 64x256000 image on the way
+        sw, sh = min(iw, max(1, round(w / scale))), min(ih, max(1, round(h / scale)))
+        x0, y0 = (iw - sw) // 2, (ih - sh) // 2
+        crop = np.ascontiguousarray(image[y0:y0 + sh, x0:x0 + sw])
+        return np.clip(cv2.resize(crop, (w, h), interpolation=interp), 0, 1)
+    nw, nh = max(1, round(iw * scale)), max(1, round(ih * scale))
     resized = np.clip(cv2.resize(image, (nw, nh), interpolation=interp), 0, 1)
-    if mode == "fill":
-        y0, x0 = (nh - h) // 2, (nw - w) // 2
-        return np.ascontiguousarray(resized[y0:y0 + h, x0:x0 + w])
     out = solid_background((h, w), fill_color).copy()
     y0, x0 = (h - nh) // 2, (w - nw) // 2
     out[y0:y0 + nh, x0:x0 + nw] = resized

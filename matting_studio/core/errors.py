@@ -27,6 +27,10 @@ class TrimapError(MattingError):
     """A trimap is invalid: wrong size, wrong values, or no unknown / known region."""
 
 
+class NoSubjectError(MattingError):
+    """Automatic segmentation found no subject, so there is nothing to cut out."""
+
+
 class MethodError(MattingError):
     """An unknown matting method, or a method that failed on its input."""
 

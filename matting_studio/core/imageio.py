@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import os
-import secrets
 import threading
 import warnings
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from typing import Iterable, Optional, Union
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from matting_studio.core.atomic import atomic_write_bytes, exists_message
 from matting_studio.core.errors import ImageReadError, ImageTooLargeError, ImageWriteError, OutputExistsError
 
 PathLike = Union[str, os.PathLike]
@@ -115,8 +115,9 @@ def to_uint8(arr: np.ndarray) -> np.ndarray:
 
 
 def _scaled(arr: np.ndarray, maximum: float) -> np.ndarray:
-    """Integer or float samples → float32 in [0, 1] (divided by ``maximum``, clipped)."""
+    """Integer or float samples → float32 in [0, 1] (divided by ``maximum``, clipped; NaN → 0, ±inf → 1 / 0)."""
     out = arr.astype(np.float32) * np.float32(1.0 / maximum)
+    np.nan_to_num(out, copy=False, nan=0.0, posinf=1.0, neginf=0.0)
     return np.clip(out, 0.0, 1.0, out=out)
 
 
@@ -417,36 +418,6 @@ def _same_file(a: Path, b: Path) -> bool:
     return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
 
 
-def _temp_file(path: Path) -> tuple[int, Path]:
-    """A new, exclusive temporary file next to ``path`` (permissions from the umask, like a normal file)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-        try:
-            return os.open(tmp, flags, 0o666), tmp
-        except FileExistsError:  # pragma: no cover - 32 random bits collided
-            continue
-
-
-def _exists_message(path: Path) -> str:
-    return f"'{path}' already exists; use --force (or choose overwrite) to replace it."
-
-
-def _publish(tmp: Path, path: Path, overwrite: bool) -> None:
-    """Move the finished ``tmp`` to ``path``; without ``overwrite`` never replaces a file that appeared meanwhile."""
-    if overwrite:
-        os.replace(tmp, path)
-        return
-    try:
-        os.link(tmp, path)  # atomic and fails if path exists
-    except FileExistsError:
-        raise OutputExistsError(_exists_message(path)) from None
-    except OSError:  # a file system without hard links
-        if os.path.lexists(path):
-            raise OutputExistsError(_exists_message(path)) from None
-        os.replace(tmp, path)
-
-
 def save_png(
     path: PathLike,
     array: np.ndarray,
@@ -475,21 +446,14 @@ def save_png(
     if path.is_dir():
         raise ImageWriteError(f"'{path}' is a folder; give a file name.")
     if os.path.lexists(path) and not overwrite:
-        raise OutputExistsError(_exists_message(path))
+        raise OutputExistsError(exists_message(path))
     data = _encode_png(arr, bits)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = _temp_file(path)
     except OSError as exc:
         raise ImageWriteError(f"Cannot write into the folder '{path.parent}' ({exc.strerror or exc}).") from None
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        _publish(tmp, path, overwrite)
+        atomic_write_bytes(path, data, overwrite=overwrite)
     except OSError as exc:
         raise ImageWriteError(f"Cannot write '{path}' ({exc.strerror or exc}).") from None
-    finally:
-        tmp.unlink(missing_ok=True)  # gone already after a rename; the leftover link otherwise
     return path

@@ -15,6 +15,12 @@ import numpy as np
 from matting_studio.core.errors import TrimapError
 
 BACKGROUND, UNKNOWN, FOREGROUND = 0.0, 0.5, 1.0
+MASK_THRESHOLD = 0.5  # a soft mask at or above this is the subject
+
+
+def has_subject(mask: np.ndarray, threshold: float = MASK_THRESHOLD) -> bool:
+    """True when any pixel of the soft mask ``(H, W)`` in [0, 1] is the subject (at or above ``threshold``)."""
+    return bool((np.asarray(mask) >= threshold).any())
 
 
 def default_band(shape: Sequence[int]) -> int:
@@ -31,7 +37,7 @@ def _disk(radius: int) -> np.ndarray:
 def trimap_from_mask(
     mask: np.ndarray,
     *,
-    threshold: float = 0.5,
+    threshold: float = MASK_THRESHOLD,
     band: Optional[int] = None,
     erode: Optional[int] = None,
     dilate: Optional[int] = None,
@@ -97,11 +103,12 @@ def trimap_from_strokes(
     return trimap
 
 
-def validate_trimap(trimap: np.ndarray, shape: Sequence[int]) -> np.ndarray:
+def validate_trimap(trimap: np.ndarray, shape: Sequence[int], *, allow_fully_known: bool = False) -> np.ndarray:
     """Check a trimap against the image ``shape`` and quantise it to {0, 0.5, 1} (float32 copy).
 
     Accepts float in [0, 1], uint8 or uint16; a colour trimap gives its first channel. Values <= 0.1 become
-    background, >= 0.9 foreground, anything else unknown.
+    background, >= 0.9 foreground, anything else unknown. A trimap without an unknown region is an error
+    unless ``allow_fully_known`` (it then is the alpha itself: see :func:`is_fully_known`).
     """
     arr = np.asarray(trimap)
     if arr.ndim == 3:
@@ -121,11 +128,16 @@ def validate_trimap(trimap: np.ndarray, shape: Sequence[int]) -> np.ndarray:
     out = np.full((h, w), UNKNOWN, np.float32)
     out[arr <= 0.1] = BACKGROUND
     out[arr >= 0.9] = FOREGROUND
-    if not (out == UNKNOWN).any():
+    if not allow_fully_known and is_fully_known(out):
         raise TrimapError("The trimap has no unknown (grey) region, so there is nothing to solve.")
     if not (out != UNKNOWN).any():
         raise TrimapError("The trimap has no known foreground or background; paint some with the brush.")
     return out
+
+
+def is_fully_known(trimap: np.ndarray) -> bool:
+    """True when a quantised trimap has no unknown pixel (nothing to solve: the alpha is the trimap)."""
+    return not bool((np.asarray(trimap) == UNKNOWN).any())
 
 
 def unknown_region(trimap: np.ndarray) -> np.ndarray:

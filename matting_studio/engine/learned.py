@@ -6,6 +6,7 @@ Weights come from a file the user gives, or from the project's own trained weigh
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Optional
 
@@ -52,7 +53,9 @@ def _fast_layout(model):
 
 
 class LearnedMatting:
-    """DLMN-G (+ SSRN) inference on numpy images; models are built lazily and kept."""
+    """DLMN-G (+ SSRN) inference on numpy images; models are built lazily (once, under a lock) and kept.
+
+    Several threads may predict at once: the models are in eval mode and inference changes no state."""
 
     def __init__(
         self,
@@ -69,6 +72,7 @@ class LearnedMatting:
         self._dlmng = None
         self._ssrn = None
         self._device = None
+        self._load_lock = threading.Lock()
 
     def _resolve(self, given: Optional[Path], bundled: str) -> Path:
         if given is not None:
@@ -86,21 +90,24 @@ class LearnedMatting:
         from matting_studio.engine.models import build_dlmng, build_ssrn
         from matting_studio.engine import weights
 
-        if self._device is None:
-            self._device = choose_device(self.device_name)
-        if self._dlmng is None:
-            path = self._resolve(self.dlmng_weights, weights.LEARNED_WEIGHTS["dlmng"])
-            checkpoint = read_checkpoint(path)
-            self._dlmng = _fast_layout(build_dlmng(config=model_size(checkpoint), weights=checkpoint).to(self._device))
-        if refine and self._ssrn is None:
-            if self.ssrn_weights is None and self.dlmng_weights is not None:
-                # A user's own DLMN-G checkpoint may carry its SSRN alongside; else use the bundled one.
-                sibling = Path(self.dlmng_weights).with_name("ssrn.pt")
-                path = sibling if sibling.is_file() else self._resolve(None, weights.LEARNED_WEIGHTS["ssrn"])
-            else:
-                path = self._resolve(self.ssrn_weights, weights.LEARNED_WEIGHTS["ssrn"])
-            checkpoint = read_checkpoint(path)
-            self._ssrn = _fast_layout(build_ssrn(config=model_size(checkpoint), weights=checkpoint).to(self._device))
+        with self._load_lock:  # two threads must not build (and load) the same model twice
+            if self._device is None:
+                self._device = choose_device(self.device_name)
+            if self._dlmng is None:
+                path = self._resolve(self.dlmng_weights, weights.LEARNED_WEIGHTS["dlmng"])
+                checkpoint = read_checkpoint(path)
+                model = build_dlmng(config=model_size(checkpoint), weights=checkpoint)
+                self._dlmng = _fast_layout(model.to(self._device))
+            if refine and self._ssrn is None:
+                if self.ssrn_weights is None and self.dlmng_weights is not None:
+                    # A user's own DLMN-G checkpoint may carry its SSRN alongside; else use the bundled one.
+                    sibling = Path(self.dlmng_weights).with_name("ssrn.pt")
+                    path = sibling if sibling.is_file() else self._resolve(None, weights.LEARNED_WEIGHTS["ssrn"])
+                else:
+                    path = self._resolve(self.ssrn_weights, weights.LEARNED_WEIGHTS["ssrn"])
+                checkpoint = read_checkpoint(path)
+                model = build_ssrn(config=model_size(checkpoint), weights=checkpoint)
+                self._ssrn = _fast_layout(model.to(self._device))
 
     def predict(
         self,

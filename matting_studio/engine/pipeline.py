@@ -8,6 +8,7 @@ Intermediate results are returned for the GUI panes. Images are numpy ``float32`
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from matting_studio.core.progress import CancelToken, ProgressFn, check_cancel, 
 
 LEARNED_METHODS = ("dlmng", "ssrn")
 SEGMENTER_NAMES = ("person", "deeplabv3", "object")
+NO_SUBJECT = "No subject found: the cut-out is empty; try the object segmenter or draw a trimap."
 
 
 @dataclass
@@ -37,6 +39,7 @@ class PipelineResult:
     segmenter: Optional[str]
     timings: dict[str, float] = field(default_factory=dict)  # stage → seconds
     warnings: list[str] = field(default_factory=list)
+    subject_found: bool = True  # False: automatic mode found no subject (no alpha at MASK_THRESHOLD)
 
 
 def learned_weights_available() -> dict[str, bool]:
@@ -71,6 +74,10 @@ def default_method() -> str:
 
 class Pipeline:
     """Configurable matting pipeline. Stateless between images except for cached models.
+
+    One pipeline may serve several threads at once (the app's method pool and a batch export): the model
+    caches are filled under a lock, and warnings belong to each run's result. ``fallback_warning`` is set (to the
+    same text, once it applies) when a DeepLabV3 segmenter without weights is replaced by the person one.
 
     Args:
         segmenter: ``person`` (MediaPipe selfie weights, offline after one fetch), ``deeplabv3`` (needs
@@ -109,24 +116,26 @@ class Pipeline:
         self.segmenter_options = dict(segmenter_options or {})
         self._segmenters: dict[str, object] = {}
         self._learned = None
-        self.warnings: list[str] = []
+        self._cache_lock = threading.Lock()
+        self.fallback_warning: Optional[str] = None
 
     # -- stages ---------------------------------------------------------------------------------------
 
     def _get_segmenter(self, name: str):
-        if name not in self._segmenters:
-            from matting_studio.engine.segmentation import get_segmenter
+        with self._cache_lock:
+            if name not in self._segmenters:
+                from matting_studio.engine.segmentation import get_segmenter
 
-            options = self.segmenter_options if name == self.segmenter_name else {}
-            self._segmenters[name] = get_segmenter(name, device=self.device, **options)
-        return self._segmenters[name]
+                options = self.segmenter_options if name == self.segmenter_name else {}
+                self._segmenters[name] = get_segmenter(name, device=self.device, **options)
+            return self._segmenters[name]
 
     def segment(
         self, image: np.ndarray, *, progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None
     ) -> np.ndarray:
         """Soft segmentation of the subject: ``(H, W, 3)`` → ``(H, W)`` float32 in [0, 1].
 
-        A DeepLabV3 backend without weights falls back to the person segmenter (recorded in ``warnings``).
+        A DeepLabV3 backend without weights falls back to the person segmenter (see ``fallback_warning``).
         """
         name = self.segmenter_name
         try:
@@ -134,7 +143,7 @@ class Pipeline:
         except WeightsError as exc:
             if name != "deeplabv3":
                 raise
-            self.warnings.append(f"{exc} Using the person segmenter instead.")
+            self.fallback_warning = f"{exc} Using the person segmenter instead."
             name = "person"
             segmenter = self._get_segmenter(name)
         return segmenter.segment(image, progress=progress, cancel=cancel)
@@ -150,13 +159,14 @@ class Pipeline:
         )
 
     def _learned_models(self):
-        if self._learned is None:
-            from matting_studio.engine.learned import LearnedMatting
+        with self._cache_lock:
+            if self._learned is None:
+                from matting_studio.engine.learned import LearnedMatting
 
-            self._learned = LearnedMatting(
-                device=self.device, dlmng_weights=self.weights, ssrn_weights=self.ssrn_weights
-            )
-        return self._learned
+                self._learned = LearnedMatting(
+                    device=self.device, dlmng_weights=self.weights, ssrn_weights=self.ssrn_weights
+                )
+            return self._learned
 
     def matte(
         self,
@@ -170,9 +180,15 @@ class Pipeline:
         timings: Optional[dict] = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Alpha ``(H, W)`` and foreground ``(H, W, 3)`` for ``image`` given a trimap (and the soft mask).
-        The learned methods add their ``prior`` and ``networks`` stage seconds to ``timings``."""
+        The learned methods add their ``prior`` and ``networks`` stage seconds to ``timings``.
+
+        A trimap without an unknown region (a fully confident mask) is its own alpha; nothing is solved.
+        """
         method = method or self.method
-        trimap = trimap_ops.validate_trimap(trimap, image.shape)
+        trimap = trimap_ops.validate_trimap(trimap, image.shape, allow_fully_known=True)
+        if trimap_ops.is_fully_known(trimap):
+            report(progress, 1.0, "Done (the trimap has no unknown region)")
+            return trimap, np.array(image[..., :3], dtype=np.float32)
         if method in LEARNED_METHODS:
             if soft_mask is None:  # a user / benchmark trimap is the only guidance (as DLMN-G was trained)
                 soft_mask = trimap
@@ -200,8 +216,13 @@ class Pipeline:
         progress: Optional[ProgressFn] = None,
         cancel: Optional[CancelToken] = None,
     ) -> PipelineResult:
-        """Run every stage. With ``trimap`` the segmentation is skipped (the trimap is the guidance)."""
-        self.warnings = []
+        """Run every stage. With ``trimap`` the segmentation is skipped (the trimap is the guidance).
+
+        When the segmentation finds no subject (no pixel of the soft mask, or then of the alpha, reaches
+        ``MASK_THRESHOLD``) the result has ``subject_found=False`` and a warning; its alpha is all 0 when nothing
+        was solved.
+        """
+        warnings: list[str] = []
         timings: dict[str, float] = {}
         segmenter = None
         if trimap is None:
@@ -210,8 +231,17 @@ class Pipeline:
                 t0 = time.perf_counter()
                 soft_mask = self.segment(image, progress=sub_progress(progress, 0.0, 0.3), cancel=cancel)
                 timings["segmentation"] = time.perf_counter() - t0
+                if self.fallback_warning:
+                    warnings.append(self.fallback_warning)
             segmenter = self.segmenter_name
             check_cancel(cancel)
+            if not trimap_ops.has_subject(soft_mask):
+                report(progress, 1.0, NO_SUBJECT)
+                empty = np.zeros(image.shape[:2], np.float32)
+                return PipelineResult(image=image, soft_mask=soft_mask, trimap=empty, alpha=empty.copy(),
+                                      foreground=np.array(image[..., :3], dtype=np.float32), method=self.method,
+                                      segmenter=segmenter, timings=timings, warnings=warnings + [NO_SUBJECT],
+                                      subject_found=False)
             t0 = time.perf_counter()
             trimap = self.make_trimap(soft_mask)
             timings["trimap"] = time.perf_counter() - t0
@@ -225,6 +255,9 @@ class Pipeline:
             timings=timings,
         )
         timings["matting"] = time.perf_counter() - t0
+        subject_found = segmenter is None or trimap_ops.has_subject(alpha)
+        if not subject_found:
+            warnings.append(NO_SUBJECT)
         report(progress, 1.0, "Done")
         return PipelineResult(
             image=image,
@@ -235,5 +268,6 @@ class Pipeline:
             method=self.method,
             segmenter=segmenter,
             timings=timings,
-            warnings=list(self.warnings),
+            warnings=warnings,
+            subject_found=subject_found,
         )

@@ -30,8 +30,8 @@ from matting_studio.training.sample_pool import PoolDataset, iter_build_pool
 
 @dataclass
 class TrainEvent:
-    kind: str  # "preparing" (samples of the pool: step = made, total_steps = to make) | "step" | "validation" |
-    # "checkpoint" | "done" | "stopped"
+    kind: str  # "preparing" (samples of the pool: step = made, total_steps = to make) | "resumed" | "step" |
+    # "validation" | "checkpoint" | "done" | "stopped"
     step: int
     total_steps: int
     losses: dict = field(default_factory=dict)
@@ -164,8 +164,9 @@ class Trainer:
             if self.discriminator is not None else None
         self.start_step = 0
         ema_state = None
-        if c.resume and (self.out_dir / "last.pt").is_file():
-            ckpt = checkpoints.load_checkpoint(self.out_dir / "last.pt")
+        self.resumed_from = checkpoints.latest_complete(self.out_dir) if c.resume else None
+        if self.resumed_from is not None:
+            ckpt = self.resumed_from.checkpoint
             self._restore(ckpt)
             ema_state = ckpt.get("ema")
         self.ema = None
@@ -206,7 +207,7 @@ class Trainer:
     def _init_weights(self):
         """The ``init_weights`` checkpoint to start from, or None (fresh weights, or resuming)."""
         c = self.config
-        if c.init_weights is None or (c.resume and (self.out_dir / "last.pt").is_file()):
+        if c.init_weights is None or (c.resume and checkpoints.has_checkpoints(self.out_dir)):
             return None
         from matting_studio.engine.learned import read_checkpoint
 
@@ -368,6 +369,8 @@ class Trainer:
             self.train_data = PoolDataset(c.pool_dir, self.train_stems, synthetic_fraction=c.synthetic_fraction,
                                           seed=c.seed)
         writer = self.rank == 0
+        if self.resumed_from is not None:
+            yield TrainEvent("resumed", self.start_step, c.steps, path=self.resumed_from.path)
         if writer:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             curves.truncate_after(self.out_dir, self.start_step)

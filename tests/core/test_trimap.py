@@ -67,3 +67,21 @@ def test_validation_quantises_and_explains():
 
 def test_uint8_conversion():
     assert T.trimap_to_uint8(np.array([[0.0, 0.5, 1.0]])).tolist() == [[0, 128, 255]]
+
+
+def test_fully_known_trimaps_are_refused_unless_allowed():
+    solid = np.ones((6, 7), np.float32)
+    with pytest.raises(TrimapError, match="no unknown"):
+        T.validate_trimap(solid, solid.shape)
+    out = T.validate_trimap(solid, solid.shape, allow_fully_known=True)
+    assert T.is_fully_known(out) and (out == 1).all()
+    assert not T.is_fully_known(np.full((3, 3), 0.5, np.float32))
+
+
+def test_has_subject_uses_the_mask_threshold():
+    mask = np.zeros((5, 5), np.float32)
+    assert not T.has_subject(mask)
+    mask[2, 2] = T.MASK_THRESHOLD - 1e-3
+    assert not T.has_subject(mask)
+    mask[2, 2] = T.MASK_THRESHOLD
+    assert T.has_subject(mask)

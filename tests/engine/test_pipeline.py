@@ -96,3 +96,111 @@ def test_learned_matting_times_its_prior_stage_once(tmp_path):
     assert calls == [1]  # one prior, on the whole image, for inference
     assert {"prior", "networks", "matting"} <= set(result.timings) and result.timings["prior"] > 0
     assert np.abs(result.alpha - alpha)[trimap == 0.5].mean() < 0.1
+
+
+# -- nothing found / fully confident ---------------------------------------------------------------------
+
+
+def test_no_subject_found_is_an_empty_result_with_a_warning_not_a_trimap_error(synthetic_composite):
+    image = synthetic_composite["image"]
+    result = Pipeline(method="cf").run(image, soft_mask=np.full(image.shape[:2], 0.2, np.float32))
+    assert not result.subject_found and pipeline_mod.NO_SUBJECT in result.warnings
+    assert result.alpha.shape == image.shape[:2] and not result.alpha.any()
+
+
+def test_a_fully_confident_mask_gives_the_cut_out(synthetic_composite):
+    image = synthetic_composite["image"]
+    result = Pipeline(method="cf").run(image, soft_mask=np.ones(image.shape[:2], np.float32))
+    assert result.subject_found and result.warnings == []
+    assert (result.alpha == 1).all() and np.array_equal(result.foreground, image)
+    half = np.zeros(image.shape[:2], np.float32)  # a hard mask with no band: the trimap is the alpha
+    half[:, :40] = 1
+    pipe = Pipeline(method="knn", erode=0, dilate=0)
+    assert np.array_equal(pipe.run(image, soft_mask=half).alpha, half)
+
+
+def test_warnings_belong_to_each_result_not_to_the_shared_pipeline(synthetic_composite):
+    image = synthetic_composite["image"]
+    pipe = Pipeline(method="cf")
+    empty = pipe.run(image, soft_mask=np.zeros(image.shape[:2], np.float32))
+    full = pipe.run(image, soft_mask=np.ones(image.shape[:2], np.float32))
+    assert empty.warnings == [pipeline_mod.NO_SUBJECT] and full.warnings == []
+    assert not hasattr(pipe, "warnings") and pipe.fallback_warning is None
+
+
+# -- one pipeline, several threads -------------------------------------------------------------------------
+
+
+def small_shot(i: int) -> np.ndarray:
+    """Image ``i`` of the stress test: a red disc on a light noisy background, 24..42 × 28..44 px."""
+    rng = np.random.default_rng(i)
+    h, w = 24 + 3 * (i % 7), 28 + 4 * (i % 5)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    a = np.clip((min(h, w) / 3 - np.hypot(yy - h / 2, xx - w / 2)) / 2 + 0.5, 0, 1)[..., None]
+    return (a * np.float32([0.9, 0.3, 0.2]) + (1 - a) * (0.75 + 0.2 * rng.random((h, w, 3)))).astype(np.float32)
+
+
+def test_four_threads_sharing_a_pipeline_match_serial_runs(monkeypatch):
+    import threading
+
+    from matting_studio.engine import segmentation
+
+    # pymatting's foreground estimation costs 0.4 s even on 30 px under load; it is not the shared state tested
+    monkeypatch.setattr(pipeline_mod.classical, "estimate_foreground", lambda image, alpha, **kw: image * alpha[..., None])
+    built = []
+    real_get = segmentation.get_segmenter
+
+    def slow_get(name, **kw):  # a slow first build, so that unlocked threads would each build one
+        built.append(name)
+        threading.Event().wait(0.05)
+        return real_get(name, **kw)
+
+    monkeypatch.setattr(segmentation, "get_segmenter", slow_get)
+    images = [small_shot(i) for i in range(20)]
+    serial = [Pipeline(segmenter="object", method="knn").run(im) for im in images]
+    built.clear()
+    shared = Pipeline(segmenter="object", method="knn")
+    start, results, errors = threading.Barrier(4), {}, []
+
+    def work(t):
+        try:
+            start.wait()
+            for i in range(20) if t % 2 == 0 else reversed(range(20)):  # two orders
+                results[t, i] = shared.run(images[i])
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors and len(results) == 80 and built == ["object"]
+    assert sum(r.subject_found for r in serial) >= 15  # the runs really solve something
+    for (t, i), got in results.items():
+        want = serial[i]
+        assert np.array_equal(got.alpha, want.alpha) and np.array_equal(got.trimap, want.trimap), (t, i)
+        assert np.array_equal(got.foreground, want.foreground) and got.warnings == want.warnings, (t, i)
+
+
+def test_the_learned_models_are_made_once_for_concurrent_callers(monkeypatch):
+    import threading
+
+    from matting_studio.engine import learned
+
+    made = []
+
+    class Slow:
+        def __init__(self, **kw):
+            made.append(kw)
+            threading.Event().wait(0.05)
+
+    monkeypatch.setattr(learned, "LearnedMatting", Slow)
+    pipe = Pipeline(method="cf")
+    got, start = [], threading.Barrier(4)
+    threads = [threading.Thread(target=lambda: (start.wait(), got.append(pipe._learned_models()))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(made) == 1 and len(got) == 4 and all(g is got[0] for g in got)

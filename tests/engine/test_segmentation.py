@@ -120,7 +120,9 @@ def test_pipeline_falls_back_from_deeplab_to_person(monkeypatch):
     real = pipe._get_segmenter
     monkeypatch.setattr(pipe, "_get_segmenter", lambda name: Fake() if name == "person" else real(name))
     mask = pipe.segment(np.zeros((20, 20, 3), np.float32))
-    assert calls and mask.shape == (20, 20) and "person segmenter" in pipe.warnings[-1]
+    assert calls and mask.shape == (20, 20) and "person segmenter" in pipe.fallback_warning
+    result = pipe.run(np.zeros((20, 20, 3), np.float32))
+    assert "person segmenter" in result.warnings[0]
 
 
 def product_shot():
@@ -146,3 +148,40 @@ def test_object_mode_finds_a_product():
 def test_unknown_segmenter():
     with pytest.raises(MethodError):
         get_segmenter("nope")
+
+
+# -- subjects on their side (EXIF orientation lost or wrong) ---------------------------------------------
+
+
+def marked_image(h=40, w=60):
+    """Noise with a red top row: the fake network below finds a "person" only when that row is on top."""
+    image = np.random.default_rng(0).random((h, w, 3)).astype(np.float32) * 0.5
+    image[0, :, 0] = 1.0
+    return image
+
+
+def fake_low_res(segmenter, image):
+    """A "person" (the left half of the frame, p = 0.9) when the red row is on top; else p = 0.1 everywhere."""
+    low = np.full((256, 256), 0.1, np.float32)
+    if image[0, :, 0].mean() > 0.99:
+        low[:, :128] = 0.9
+    return low
+
+
+@pytest.mark.parametrize("k", [0, 1, 2, 3])
+def test_the_person_segmenter_looks_at_turns_when_it_finds_no_one(monkeypatch, k):
+    from matting_studio.engine.segmentation.person import PersonSegmenter
+
+    monkeypatch.setattr(PersonSegmenter, "low_res", fake_low_res)
+    segmenter = PersonSegmenter(device="cpu")
+    upright = segmenter.upright_low_res(marked_image())
+    turned = segmenter.upright_low_res(np.rot90(marked_image(), k))
+    assert np.array_equal(turned, np.rot90(upright, k))  # the same mask, in the turned image's frame
+    assert (upright[:, :128] == 0.9).all()
+
+
+def test_no_person_in_any_turn_keeps_the_mask_as_loaded(monkeypatch):
+    from matting_studio.engine.segmentation.person import PersonSegmenter
+
+    monkeypatch.setattr(PersonSegmenter, "low_res", lambda self, image: np.full((256, 256), 0.1, np.float32))
+    assert (PersonSegmenter(device="cpu").upright_low_res(marked_image()) == 0.1).all()

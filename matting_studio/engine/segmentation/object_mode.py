@@ -16,6 +16,7 @@ from matting_studio.core.guided_filter import guided_upsample
 from matting_studio.core.progress import CancelToken, ProgressFn, check_cancel, report
 
 WORKING_SIZE = 400
+GRABCUT_SEED = 0  # GrabCut's k-means draws from OpenCV's (per-thread) generator: seeded, the mask is reproducible
 
 
 class ObjectSegmenter:
@@ -61,8 +62,11 @@ class ObjectSegmenter:
             cy, cx = sh // 2, sw // 2
             mask[cy - sh // 4:cy + sh // 4, cx - sw // 4:cx + sw // 4] = cv2.GC_PR_FGD
         bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+        cv2.setRNGSeed(GRABCUT_SEED)
         for i in range(self.iterations):
             check_cancel(cancel)
+            if not np.isin(mask, (cv2.GC_FGD, cv2.GC_PR_FGD)).any():
+                break  # GrabCut gave everything to the background: no object (it cannot run on no samples)
             cv2.grabCut(small8, mask, None, bgd, fgd, 1, cv2.GC_INIT_WITH_MASK)
             report(progress, 0.8 * (i + 1) / self.iterations, "GrabCut")
         hard = np.isin(mask, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.uint8)
