@@ -74,7 +74,8 @@ class Pipeline:
 
     Args:
         segmenter: ``person`` (MediaPipe selfie weights, offline after one fetch), ``deeplabv3`` (needs
-            torchvision weights or a file), or ``object`` (GrabCut, no weights).
+            torchvision weights or a file), or ``object`` (U²-Net-p, fetched on first use;
+            GrabCut when it cannot be had).
         method: a classical method name or ``dlmng`` / ``ssrn``; ``None`` → :func:`default_method`.
         device: ``auto``, ``cpu``, ``cuda`` or ``mps`` (learned stages only).
         fast: classical methods solve on the unknown band's crop / reduced scale (see ``classical``).
@@ -137,7 +138,10 @@ class Pipeline:
             self.warnings.append(f"{exc} Using the person segmenter instead.")
             name = "person"
             segmenter = self._get_segmenter(name)
-        return segmenter.segment(image, progress=progress, cancel=cancel)
+        mask = segmenter.segment(image, progress=progress, cancel=cancel)
+        if getattr(segmenter, "warning", None):  # e.g. object mode fell back to GrabCut
+            self.warnings.append(segmenter.warning)
+        return mask
 
     def make_trimap(
         self, soft_mask: np.ndarray, *, erode: Optional[int] = None, dilate: Optional[int] = None

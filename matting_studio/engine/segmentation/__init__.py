@@ -1,5 +1,6 @@
 """Soft segmentation backends: ``person`` (MediaPipe selfie port), ``deeplabv3`` (torchvision), ``object``
-(GrabCut, no weights). Each has ``segment(image (H,W,3) float [0,1]) -> (H,W) float32 in [0,1]``."""
+(U²-Net-p port; GrabCut, which needs no weights, as the fallback).
+Each has ``segment(image (H,W,3) float [0,1]) -> (H,W) float32 in [0,1]``."""
 
 from __future__ import annotations
 
@@ -21,5 +22,5 @@ def get_segmenter(name: str = "person", *, device="auto", **options):
     if name == "object":
         from matting_studio.engine.segmentation.object_mode import ObjectSegmenter
 
-        return ObjectSegmenter(**options)
+        return ObjectSegmenter(device=device, **options)
     raise MethodError(f"Unknown segmenter '{name}'; choose one of {', '.join(SEGMENTERS)}.")
