@@ -1,0 +1,169 @@
+"""Automatic mode (no trimap) against what users would pick instead: MODNet and rembg's U²-Net-p.
+
+    python benchmarks/auto_mode.py [--data ../shared/data] [--images GT01,GT04] [--out DIR] [--no-sheet]
+
+On ``alphamatting_dev`` (``image/`` + ``alpha/`` + ``trimap/``), every row matting each image with no trimap:
+our segmenters' soft masks used as alpha (person, object = U²-Net-p port, GrabCut), full automatic mode
+(segmentation → automatic trimap → the default matting method) and the references on ONNX Runtime (the
+``bench`` extra). Scores: whole image (every pixel) and band (the benchmark's Trimap1 unknown region) SAD, MSE and
+Conn (``core.metrics``), and seconds per image. Then a contact sheet zoomed on the hair of each portrait in
+``portraits/image`` (image, ours, MODNet, rembg, over one solid colour) is written to ``DIR`` in pages of 6.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _references import load_reference  # noqa: E402
+
+from matting_studio.core import imageio, metrics  # noqa: E402
+from matting_studio.core.contact_sheet import Tile, render_sheet  # noqa: E402
+from matting_studio.core.trimap import UNKNOWN, validate_trimap  # noqa: E402
+from matting_studio.engine.pipeline import Pipeline  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SHEET_BACKGROUND = (0.2, 0.75, 0.3)  # green: background-coloured fringes show against it
+SHEET_ROWS = 6
+
+# automatic-mode rows: label → Pipeline options (segmentation shared by rows with the same segmenter)
+AUTO_ROWS = {
+    "auto: person → trimap → matting": {"segmenter": "person"},
+    "auto: object → trimap → matting": {"segmenter": "object"},
+}
+SEGMENTER_ROWS = {"person segmenter": ("person", {}), "object segmenter (U²-Net-p)": ("object", {"backend": "u2netp"}),
+                  "object segmenter (GrabCut)": ("object", {"backend": "grabcut"})}
+REFERENCES = ("modnet", "rembg")
+
+
+def scores(alpha: np.ndarray, gt: np.ndarray, band: np.ndarray) -> dict[str, float]:
+    whole = np.full(gt.shape, UNKNOWN, np.float32)
+    alpha = np.clip(alpha, 0, 1)
+    out = {}
+    for region, trimap in (("whole", whole), ("band", band)):
+        out[f"{region} SAD"] = metrics.sad(alpha, gt, trimap)
+        out[f"{region} MSE"] = metrics.mse(alpha, gt, trimap)
+        out[f"{region} Conn"] = metrics.connectivity_error(alpha, gt, trimap)
+    return out
+
+
+def timed(fn):
+    t0 = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - t0
+
+
+def run_dataset(root: Path, stems, references) -> dict[str, list[dict[str, float]]]:
+    segmenters = {label: Pipeline(segmenter=name, device="cpu", segmenter_options=opts)
+                  for label, (name, opts) in SEGMENTER_ROWS.items()}
+    autos = {label: Pipeline(device="cpu", **opts) for label, opts in AUTO_ROWS.items()}
+    rows: dict[str, list[dict[str, float]]] = {k: [] for k in [*SEGMENTER_ROWS, *AUTO_ROWS, *references]}
+    for path in imageio.list_images(root / "image"):
+        if stems and path.stem not in stems:
+            continue
+        image = imageio.load_image(path).rgb
+        gt = imageio.load_gray(root / "alpha" / f"{path.stem}.png")
+        band = validate_trimap(imageio.load_gray(root / "trimap" / f"{path.stem}.png"), image.shape)
+        masks, seconds = {}, {}
+        for label, pipe in segmenters.items():
+            mask, secs = timed(lambda: pipe.segment(image))
+            rows[label].append({**scores(mask, gt, band), "s": secs})
+            key = (SEGMENTER_ROWS[label][0], SEGMENTER_ROWS[label][1].get("backend", "auto"))
+            masks[key], seconds[key] = mask, secs
+        for label, pipe in autos.items():
+            key = (pipe.segmenter_name, "u2netp" if pipe.segmenter_name == "object" else "auto")
+            result, secs = timed(lambda: pipe.run(image, soft_mask=masks[key]))
+            rows[label].append({**scores(result.alpha, gt, band), "s": secs + seconds[key]})
+        for name, model in references.items():
+            alpha, secs = timed(lambda: model.predict(image))
+            rows[name].append({**scores(alpha, gt, band), "s": secs})
+        print(f"  {path.stem}: " + ", ".join(f"{k.split(':')[0][:12]} {v[-1]['whole SAD']:.1f}"
+                                              for k, v in rows.items()), flush=True)
+    return rows
+
+
+def print_table(rows, references) -> None:
+    columns = ["whole SAD", "whole MSE", "whole Conn", "band SAD", "band MSE", "band Conn", "s"]
+    width = max(len(k) for k in [*rows, *(m.label for m in references.values())]) + 2
+    print(f"{'mean over ' + str(len(next(iter(rows.values())))) + ' images':<{width}}"
+          + "".join(f"{c:>11}" for c in columns))
+    for key, per_image in rows.items():
+        label = references[key].label if key in references else key
+        means = {c: float(np.mean([r[c] for r in per_image])) for c in columns}
+        print(f"{label:<{width}}" + "".join(f"{means[c]:>11.4f}" if "MSE" in c else f"{means[c]:>11.2f}"
+                                           for c in columns))
+
+
+def hair_box(mask: np.ndarray) -> tuple[int, int, int, int]:
+    """``(y0, y1, x0, x1)``: a square on the top of the subject (where portraits have their hair), a third of
+    the image's short side, with the mask's top row a quarter of the way down."""
+    h, w = mask.shape
+    side = max(32, min(h, w) // 3)
+    rows = np.nonzero((mask > 0.5).any(axis=1))[0]
+    top = int(rows[0]) if rows.size else 0
+    cols = np.nonzero(mask[min(h - 1, top + side // 4)] > 0.5)[0]
+    cx = int(cols.mean()) if cols.size else w // 2
+    y0 = int(np.clip(top - side // 4, 0, h - side))
+    x0 = int(np.clip(cx - side // 2, 0, w - side))
+    return y0, y0 + side, x0, x0 + side
+
+
+def over(fg: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    bg = np.asarray(SHEET_BACKGROUND, np.float32)
+    return fg * alpha[..., None] + bg * (1 - alpha[..., None])
+
+
+def write_hair_sheets(folder: Path, references, out: Path) -> list[Path]:
+    pipe = Pipeline(device="cpu", segmenter="person")
+    tiles, pages = [], []
+    paths = imageio.list_images(folder)
+    for k, path in enumerate(paths):
+        image = imageio.load_image(path).rgb
+        result = pipe.run(image)
+        y0, y1, x0, x1 = hair_box(result.soft_mask)
+        crop = (slice(y0, y1), slice(x0, x1))
+        tiles.append(Tile(image[crop], path.stem[:22], f"{image.shape[1]}x{image.shape[0]} hair crop"))
+        tiles.append(Tile(over(result.foreground[crop], result.alpha[crop]), "ours (auto, person)"))
+        for name, model in references.items():
+            alpha = model.predict(image)
+            tiles.append(Tile(over(image[crop], alpha[crop]), model.label))
+        print(f"  sheet: {path.stem}", flush=True)
+        if len(tiles) == SHEET_ROWS * (2 + len(references)) or k == len(paths) - 1:
+            page = out / f"hair_sheet_{len(pages) + 1}.png"
+            sheet = render_sheet(tiles, columns=2 + len(references), tile_width=300,
+                                 title=f"Hair crops, page {len(pages) + 1}: image | ours | references")
+            imageio.save_png(page, sheet, overwrite=True)
+            pages.append(page)
+            tiles = []
+    return pages
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--images", default=None, help="comma-separated alphamatting stems (default: all)")
+    parser.add_argument("--out", type=Path, default=Path("/tmp/matting-studio-auto-mode"))
+    parser.add_argument("--no-sheet", action="store_true")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
+    references = {name: load_reference(name, threads=args.threads) for name in REFERENCES}
+    stems = set(args.images.split(",")) if args.images else None
+    rows = run_dataset(args.data / "alphamatting_dev", stems, references)
+    print_table(rows, references)
+    if not args.no_sheet:
+        args.out.mkdir(parents=True, exist_ok=True)
+        for page in write_hair_sheets(args.data / "portraits" / "image", references, args.out):
+            print(f"wrote {page}")
+
+
+if __name__ == "__main__":
+    main()
