@@ -1,6 +1,7 @@
 """Automatic mode (no trimap) against what users would pick instead: MODNet and rembg's U²-Net-p.
 
     python benchmarks/auto_mode.py [--data ../shared/data] [--images GT01,GT04] [--out DIR] [--no-sheet]
+                                   [--cache DIR]
 
 On ``alphamatting_dev`` (``image/`` + ``alpha/`` + ``trimap/``), every row matting each image with no trimap:
 our segmenters' soft masks used as alpha (person, object = U²-Net-p port, GrabCut), full automatic mode
@@ -8,6 +9,8 @@ our segmenters' soft masks used as alpha (person, object = U²-Net-p port, GrabC
 ``bench`` extra). Scores: whole image (every pixel) and band (the benchmark's Trimap1 unknown region) SAD, MSE and
 Conn (``core.metrics``), and seconds per image. Then a contact sheet zoomed on the hair of each portrait in
 ``portraits/image`` (image, ours, MODNet, rembg, over one solid colour) is written to ``DIR`` in pages of 6.
+``--cache DIR`` keeps the segmenters' masks and the references' alphas (with their seconds) between runs, so
+a rerun after a change to the trimap or matting stages only recomputes those.
 """
 
 from __future__ import annotations
@@ -34,8 +37,11 @@ SHEET_ROWS = 6
 
 # automatic-mode rows: label → Pipeline options (segmentation shared by rows with the same segmenter)
 AUTO_ROWS = {
-    "auto: person → trimap → matting": {"segmenter": "person"},
-    "auto: object → trimap → matting": {"segmenter": "object"},
+    "auto: person, fixed band": {"segmenter": "person", "band": "fixed"},
+    "auto: person, adaptive band": {"segmenter": "person", "band": "adaptive"},
+    "auto: object, fixed band, holes kept": {"segmenter": "object", "band": "fixed", "fill_holes": False},
+    "auto: object, fixed band": {"segmenter": "object", "band": "fixed"},
+    "auto: object, adaptive band": {"segmenter": "object", "band": "adaptive"},
 }
 SEGMENTER_ROWS = {"person segmenter": ("person", {}), "object segmenter (U²-Net-p)": ("object", {"backend": "u2netp"}),
                   "object segmenter (GrabCut)": ("object", {"backend": "grabcut"})}
@@ -53,13 +59,25 @@ def scores(alpha: np.ndarray, gt: np.ndarray, band: np.ndarray) -> dict[str, flo
     return out
 
 
-def timed(fn):
+def timed(fn, cache: Path | None = None, key: str = ""):
+    """``(fn(), seconds)``; with ``cache``, a previous run's array and seconds are reused (``key`` names them)."""
+    file = cache / f"{key}.npz" if cache is not None else None
+    if file is not None and file.is_file():
+        stored = np.load(file)
+        return stored["value"], float(stored["seconds"])
     t0 = time.perf_counter()
     value = fn()
-    return value, time.perf_counter() - t0
+    seconds = time.perf_counter() - t0
+    if file is not None:
+        np.savez_compressed(file, value=value, seconds=seconds)
+    return value, seconds
 
 
-def run_dataset(root: Path, stems, references) -> dict[str, list[dict[str, float]]]:
+def _key(*parts: str) -> str:
+    return "_".join(p.replace(" ", "-").replace("/", "-").replace("(", "").replace(")", "") for p in parts)
+
+
+def run_dataset(root: Path, stems, references, cache: Path | None = None) -> dict[str, list[dict[str, float]]]:
     segmenters = {label: Pipeline(segmenter=name, device="cpu", segmenter_options=opts)
                   for label, (name, opts) in SEGMENTER_ROWS.items()}
     autos = {label: Pipeline(device="cpu", **opts) for label, opts in AUTO_ROWS.items()}
@@ -72,7 +90,7 @@ def run_dataset(root: Path, stems, references) -> dict[str, list[dict[str, float
         band = validate_trimap(imageio.load_gray(root / "trimap" / f"{path.stem}.png"), image.shape)
         masks, seconds = {}, {}
         for label, pipe in segmenters.items():
-            mask, secs = timed(lambda: pipe.segment(image))
+            mask, secs = timed(lambda: pipe.segment(image), cache, _key(path.stem, label))
             rows[label].append({**scores(mask, gt, band), "s": secs})
             key = (SEGMENTER_ROWS[label][0], SEGMENTER_ROWS[label][1].get("backend", "auto"))
             masks[key], seconds[key] = mask, secs
@@ -81,7 +99,7 @@ def run_dataset(root: Path, stems, references) -> dict[str, list[dict[str, float
             result, secs = timed(lambda: pipe.run(image, soft_mask=masks[key]))
             rows[label].append({**scores(result.alpha, gt, band), "s": secs + seconds[key]})
         for name, model in references.items():
-            alpha, secs = timed(lambda: model.predict(image))
+            alpha, secs = timed(lambda: model.predict(image), cache, _key(path.stem, name))
             rows[name].append({**scores(alpha, gt, band), "s": secs})
         print(f"  {path.stem}: " + ", ".join(f"{k.split(':')[0][:12]} {v[-1]['whole SAD']:.1f}"
                                               for k, v in rows.items()), flush=True)
@@ -150,6 +168,7 @@ def main() -> None:
     parser.add_argument("--images", default=None, help="comma-separated alphamatting stems (default: all)")
     parser.add_argument("--out", type=Path, default=Path("/tmp/matting-studio-auto-mode"))
     parser.add_argument("--no-sheet", action="store_true")
+    parser.add_argument("--cache", type=Path, default=None, help="folder for masks / reference alphas")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     import torch
@@ -157,7 +176,9 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     references = {name: load_reference(name, threads=args.threads) for name in REFERENCES}
     stems = set(args.images.split(",")) if args.images else None
-    rows = run_dataset(args.data / "alphamatting_dev", stems, references)
+    if args.cache is not None:
+        args.cache.mkdir(parents=True, exist_ok=True)
+    rows = run_dataset(args.data / "alphamatting_dev", stems, references, args.cache)
     print_table(rows, references)
     if not args.no_sheet:
         args.out.mkdir(parents=True, exist_ok=True)

@@ -25,7 +25,7 @@ from matting_studio.core.trimap import BACKGROUND, FOREGROUND, UNKNOWN, default_
 
 LEVELS = 4  # band widths base · 1, 2, 4, 8
 WINDOW = 4  # cue window side, in base bands
-CROSSINGS = (2.0, 10.0)  # edge crossings per window: at or below → level 0, at or above → the widest level
+CROSSINGS = (2.0, 7.0)  # edge crossings per window: at or below → level 0, at or above → the widest level
 UNSURE = (0.1, 0.5)  # mean 4m(1-m) per window: likewise
 
 
