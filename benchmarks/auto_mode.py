@@ -8,7 +8,8 @@ our segmenters' soft masks used as alpha (person, object = U²-Net-p port, GrabC
 (segmentation → automatic trimap → the default matting method) and the references on ONNX Runtime (the
 ``bench`` extra). Scores: whole image (every pixel) and band (the benchmark's Trimap1 unknown region) SAD, MSE and
 Conn (``core.metrics``), and seconds per image. Then a contact sheet zoomed on the hair of each portrait in
-``portraits/image`` (image, ours, MODNet, rembg, over one solid colour) is written to ``DIR`` in pages of 6.
+``portraits/image`` (image, ours with the fixed and the adaptive band, MODNet, rembg, over one solid colour) is
+written to ``DIR`` in pages of 6.
 ``--cache DIR`` keeps the segmenters' masks and the references' alphas (with their seconds) between runs, so
 a rerun after a change to the trimap or matting stages only recomputes those.
 """
@@ -137,25 +138,32 @@ def over(fg: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return fg * alpha[..., None] + bg * (1 - alpha[..., None])
 
 
-def write_hair_sheets(folder: Path, references, out: Path) -> list[Path]:
-    pipe = Pipeline(device="cpu", segmenter="person")
+def write_hair_sheets(folder: Path, references, out: Path, cache: Path | None = None) -> list[Path]:
+    ours = {f"ours (auto, person, {band} band)": Pipeline(device="cpu", segmenter="person", band=band)
+            for band in ("fixed", "adaptive")}
+    columns = 1 + len(ours) + len(references)
     tiles, pages = [], []
     paths = imageio.list_images(folder)
     for k, path in enumerate(paths):
         image = imageio.load_image(path).rgb
-        result = pipe.run(image)
-        y0, y1, x0, x1 = hair_box(result.soft_mask)
-        crop = (slice(y0, y1), slice(x0, x1))
-        tiles.append(Tile(image[crop], path.stem[:22], f"{image.shape[1]}x{image.shape[0]} hair crop"))
-        tiles.append(Tile(over(result.foreground[crop], result.alpha[crop]), "ours (auto, person)"))
+        mask = None
+        for label, pipe in ours.items():
+            result = pipe.run(image, soft_mask=mask)
+            if mask is None:
+                mask = result.soft_mask
+                y0, y1, x0, x1 = hair_box(mask)
+                crop = (slice(y0, y1), slice(x0, x1))
+                tiles.append(Tile(image[crop], path.stem[:22], f"{image.shape[1]}x{image.shape[0]} hair crop"))
+            tiles.append(Tile(over(result.foreground[crop], result.alpha[crop]), label.split(", ", 1)[1]))
         for name, model in references.items():
-            alpha = model.predict(image)
+            alpha, _ = timed(lambda: model.predict(image), cache, _key("portrait", path.stem, name))
             tiles.append(Tile(over(image[crop], alpha[crop]), model.label))
         print(f"  sheet: {path.stem}", flush=True)
-        if len(tiles) == SHEET_ROWS * (2 + len(references)) or k == len(paths) - 1:
+        if len(tiles) == SHEET_ROWS * columns or k == len(paths) - 1:
             page = out / f"hair_sheet_{len(pages) + 1}.png"
-            sheet = render_sheet(tiles, columns=2 + len(references), tile_width=300,
-                                 title=f"Hair crops, page {len(pages) + 1}: image | ours | references")
+            sheet = render_sheet(tiles, columns=columns, tile_width=300,
+                                 title=f"Hair crops, page {len(pages) + 1}: image | ours (person segmenter; fixed, "
+                                       f"adaptive band) | " + " | ".join(m.label for m in references.values()))
             imageio.save_png(page, sheet, overwrite=True)
             pages.append(page)
             tiles = []
@@ -168,6 +176,7 @@ def main() -> None:
     parser.add_argument("--images", default=None, help="comma-separated alphamatting stems (default: all)")
     parser.add_argument("--out", type=Path, default=Path("/tmp/matting-studio-auto-mode"))
     parser.add_argument("--no-sheet", action="store_true")
+    parser.add_argument("--no-table", action="store_true", help="only the portraits' hair sheet")
     parser.add_argument("--cache", type=Path, default=None, help="folder for masks / reference alphas")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
@@ -178,11 +187,12 @@ def main() -> None:
     stems = set(args.images.split(",")) if args.images else None
     if args.cache is not None:
         args.cache.mkdir(parents=True, exist_ok=True)
-    rows = run_dataset(args.data / "alphamatting_dev", stems, references, args.cache)
-    print_table(rows, references)
+    if not args.no_table:
+        rows = run_dataset(args.data / "alphamatting_dev", stems, references, args.cache)
+        print_table(rows, references)
     if not args.no_sheet:
         args.out.mkdir(parents=True, exist_ok=True)
-        for page in write_hair_sheets(args.data / "portraits" / "image", references, args.out):
+        for page in write_hair_sheets(args.data / "portraits" / "image", references, args.out, args.cache):
             print(f"wrote {page}")
 
 
