@@ -1,7 +1,7 @@
 """Automatic mode (no trimap) against what users would pick instead: MODNet and rembg's U²-Net-p.
 
     python benchmarks/auto_mode.py [--data ../shared/data] [--images GT01,GT04] [--out DIR] [--no-sheet]
-                                   [--cache DIR]
+                                   [--cache DIR] [--no-table] [--portraits STEM,STEM]
 
 On ``alphamatting_dev`` (``image/`` + ``alpha/`` + ``trimap/``), every row matting each image with no trimap:
 our segmenters' soft masks used as alpha (person, object = U²-Net-p port, GrabCut), full automatic mode
@@ -138,12 +138,12 @@ def over(fg: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return fg * alpha[..., None] + bg * (1 - alpha[..., None])
 
 
-def write_hair_sheets(folder: Path, references, out: Path, cache: Path | None = None) -> list[Path]:
+def write_hair_sheets(folder: Path, references, out: Path, cache: Path | None = None, stems=None) -> list[Path]:
     ours = {f"ours (auto, person, {band} band)": Pipeline(device="cpu", segmenter="person", band=band)
             for band in ("fixed", "adaptive")}
     columns = 1 + len(ours) + len(references)
     tiles, pages = [], []
-    paths = imageio.list_images(folder)
+    paths = [p for p in imageio.list_images(folder) if not stems or p.stem in stems]
     for k, path in enumerate(paths):
         image = imageio.load_image(path).rgb
         mask = None
@@ -177,6 +177,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("/tmp/matting-studio-auto-mode"))
     parser.add_argument("--no-sheet", action="store_true")
     parser.add_argument("--no-table", action="store_true", help="only the portraits' hair sheet")
+    parser.add_argument("--portraits", default=None, help="comma-separated portrait stems (default: all)")
     parser.add_argument("--cache", type=Path, default=None, help="folder for masks / reference alphas")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
@@ -192,7 +193,9 @@ def main() -> None:
         print_table(rows, references)
     if not args.no_sheet:
         args.out.mkdir(parents=True, exist_ok=True)
-        for page in write_hair_sheets(args.data / "portraits" / "image", references, args.out, args.cache):
+        portraits = set(args.portraits.split(",")) if args.portraits else None
+        for page in write_hair_sheets(args.data / "portraits" / "image", references, args.out, args.cache,
+                                      portraits):
             print(f"wrote {page}")
 
 
