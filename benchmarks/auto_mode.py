@@ -1,12 +1,12 @@
 """Automatic mode (no trimap) against what users would pick instead: MODNet and rembg's U²-Net-p.
 
     python benchmarks/auto_mode.py [--data ../shared/data] [--images GT01,GT04] [--out DIR] [--no-sheet]
-                                   [--cache DIR] [--no-table] [--portraits STEM,STEM]
+                                   [--cache DIR] [--no-table] [--portraits STEM,STEM] [--ablations]
 
 On ``alphamatting_dev`` (``image/`` + ``alpha/`` + ``trimap/``), every row matting each image with no trimap:
-our segmenters' soft masks used as alpha (person, object = U²-Net-p port, GrabCut), full automatic mode
-(segmentation → automatic trimap → the default matting method) and the references on ONNX Runtime (the
-``bench`` extra). Scores: whole image (every pixel) and band (the benchmark's Trimap1 unknown region) SAD, MSE and
+our segmenters' soft masks used as alpha (person, object = U²-Net-p port, GrabCut, combined), full automatic
+mode (segmentation → automatic trimap → the default matting method; ``--ablations`` adds the adaptive band and
+the automatic trimap without hole filling) and the references on ONNX Runtime (the ``bench`` extra). Scores: whole image (every pixel) and band (the benchmark's Trimap1 unknown region) SAD, MSE and
 Conn (``core.metrics``), and seconds per image. Then a contact sheet zoomed on the hair of each portrait in
 ``portraits/image`` (image, ours with the fixed and the adaptive band, MODNet, rembg, over one solid colour) is
 written to ``DIR`` in pages of 6.
@@ -38,14 +38,18 @@ SHEET_ROWS = 6
 
 # automatic-mode rows: label → Pipeline options (segmentation shared by rows with the same segmenter)
 AUTO_ROWS = {
-    "auto: person, fixed band": {"segmenter": "person", "band": "fixed"},
+    "auto: person": {"segmenter": "person"},
+    "auto: object": {"segmenter": "object"},
+    "auto: combined": {"segmenter": "combined"},
+}
+ABLATION_ROWS = {  # --ablations: the adaptive band and the hole filling against the defaults
     "auto: person, adaptive band": {"segmenter": "person", "band": "adaptive"},
-    "auto: object, fixed band, holes kept": {"segmenter": "object", "band": "fixed", "fill_holes": False},
-    "auto: object, fixed band": {"segmenter": "object", "band": "fixed"},
+    "auto: object, holes kept": {"segmenter": "object", "fill_holes": False},
     "auto: object, adaptive band": {"segmenter": "object", "band": "adaptive"},
 }
 SEGMENTER_ROWS = {"person segmenter": ("person", {}), "object segmenter (U²-Net-p)": ("object", {"backend": "u2netp"}),
                   "object segmenter (GrabCut)": ("object", {"backend": "grabcut"})}
+COMBINED_ROW = "combined segmenter (U²-Net-p + person)"  # from the two masks above (combine_masks), not rerun
 REFERENCES = ("modnet", "rembg")
 
 
@@ -78,11 +82,15 @@ def _key(*parts: str) -> str:
     return "_".join(p.replace(" ", "-").replace("/", "-").replace("(", "").replace(")", "") for p in parts)
 
 
-def run_dataset(root: Path, stems, references, cache: Path | None = None) -> dict[str, list[dict[str, float]]]:
+def run_dataset(root: Path, stems, references, cache: Path | None = None,
+                auto_rows: dict = AUTO_ROWS) -> dict[str, list[dict[str, float]]]:
+    from matting_studio.engine.segmentation.combined import combine_masks
+
     segmenters = {label: Pipeline(segmenter=name, device="cpu", segmenter_options=opts)
                   for label, (name, opts) in SEGMENTER_ROWS.items()}
-    autos = {label: Pipeline(device="cpu", **opts) for label, opts in AUTO_ROWS.items()}
-    rows: dict[str, list[dict[str, float]]] = {k: [] for k in [*SEGMENTER_ROWS, *AUTO_ROWS, *references]}
+    autos = {label: Pipeline(device="cpu", **opts) for label, opts in auto_rows.items()}
+    rows: dict[str, list[dict[str, float]]] = {k: [] for k in [*SEGMENTER_ROWS, COMBINED_ROW, *auto_rows,
+                                                               *references]}
     for path in imageio.list_images(root / "image"):
         if stems and path.stem not in stems:
             continue
@@ -95,6 +103,10 @@ def run_dataset(root: Path, stems, references, cache: Path | None = None) -> dic
             rows[label].append({**scores(mask, gt, band), "s": secs})
             key = (SEGMENTER_ROWS[label][0], SEGMENTER_ROWS[label][1].get("backend", "auto"))
             masks[key], seconds[key] = mask, secs
+        key = ("combined", "auto")
+        masks[key] = combine_masks(masks[("object", "u2netp")], masks[("person", "auto")])
+        seconds[key] = seconds[("object", "u2netp")] + seconds[("person", "auto")]
+        rows[COMBINED_ROW].append({**scores(masks[key], gt, band), "s": seconds[key]})
         for label, pipe in autos.items():
             key = (pipe.segmenter_name, "u2netp" if pipe.segmenter_name == "object" else "auto")
             result, secs = timed(lambda: pipe.run(image, soft_mask=masks[key]))
@@ -177,6 +189,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("/tmp/matting-studio-auto-mode"))
     parser.add_argument("--no-sheet", action="store_true")
     parser.add_argument("--no-table", action="store_true", help="only the portraits' hair sheet")
+    parser.add_argument("--ablations", action="store_true", help="also the adaptive band and holes-kept rows")
     parser.add_argument("--portraits", default=None, help="comma-separated portrait stems (default: all)")
     parser.add_argument("--cache", type=Path, default=None, help="folder for masks / reference alphas")
     parser.add_argument("--threads", type=int, default=2)
@@ -189,7 +202,8 @@ def main() -> None:
     if args.cache is not None:
         args.cache.mkdir(parents=True, exist_ok=True)
     if not args.no_table:
-        rows = run_dataset(args.data / "alphamatting_dev", stems, references, args.cache)
+        auto_rows = {**AUTO_ROWS, **ABLATION_ROWS} if args.ablations else AUTO_ROWS
+        rows = run_dataset(args.data / "alphamatting_dev", stems, references, args.cache, auto_rows)
         print_table(rows, references)
     if not args.no_sheet:
         args.out.mkdir(parents=True, exist_ok=True)

@@ -80,6 +80,7 @@ def _pipeline(args: Namespace, method: Optional[str] = None):
         fast=args.fast,
         weights=getattr(args, "weights", None),
         ssrn_weights=getattr(args, "ssrn_weights", None),
+        band=getattr(args, "band", "fixed"),
     )
 
 

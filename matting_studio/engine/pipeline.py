@@ -21,7 +21,7 @@ from matting_studio.core.errors import MethodError, WeightsError
 from matting_studio.core.progress import CancelToken, ProgressFn, check_cancel, report, sub_progress
 
 LEARNED_METHODS = ("dlmng", "ssrn")
-SEGMENTER_NAMES = ("person", "deeplabv3", "object")
+SEGMENTER_NAMES = ("person", "deeplabv3", "object", "combined")
 BANDS = ("fixed", "adaptive")  # automatic trimap: core.trimap's fixed band or core.adaptive_band
 PRIOR_MARGIN = 0.25  # enclosed regions left unknown: learned alpha this far below closed-form's is replaced
 PRIOR_CONTEXT = 16  # px of context around such a region for its closed-form solve
@@ -77,8 +77,8 @@ class Pipeline:
 
     Args:
         segmenter: ``person`` (MediaPipe selfie weights, offline after one fetch), ``deeplabv3`` (needs
-            torchvision weights or a file), or ``object`` (U²-Net-p, fetched on first use;
-            GrabCut when it cannot be had).
+            torchvision weights or a file), ``object`` (U²-Net-p, fetched on first use;
+            GrabCut when it cannot be had) or ``combined`` (object plus the person segmenter's attached regions).
         method: a classical method name or ``dlmng`` / ``ssrn``; ``None`` → :func:`default_method`.
         device: ``auto``, ``cpu``, ``cuda`` or ``mps`` (learned stages only).
         fast: classical methods solve on the unknown band's crop / reduced scale (see ``classical``).

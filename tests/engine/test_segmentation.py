@@ -215,3 +215,21 @@ def test_object_mode_finds_the_product_in_its_rectangle_with_u2netp(u2netp_path)
 def test_unknown_segmenter():
     with pytest.raises(MethodError):
         get_segmenter("nope")
+
+
+def test_combined_adds_the_persons_attached_regions_only():
+    from matting_studio.engine.segmentation.combined import combine_masks
+
+    h, w = 300, 400
+    yy, xx = np.mgrid[0:h, 0:w]
+    obj = (np.hypot(yy - 100, xx - 200) < 60).astype(np.float32)  # the salient head
+    person = obj.copy()
+    person[150:300, 120:280] = 1  # the body below it, which the salient-object mask left out
+    person[(np.hypot(yy - 100, xx - 200) < 64) & (yy < 100)] = 1  # a 4-px sliver along the head's edge
+    person[20:80, 330:390] = 1  # a separate blob far from the object
+    combined = combine_masks(obj, person)
+    assert combined[200:300, 130:270].min() == 1.0
+    assert combined[20:80, 330:390].max() == 0.0
+    sliver = (np.hypot(yy - 100, xx - 200) >= 61) & (np.hypot(yy - 100, xx - 200) < 64) & (yy < 60)
+    assert combined[sliver].max() == 0.0
+    np.testing.assert_array_equal(combine_masks(obj, obj), obj)
