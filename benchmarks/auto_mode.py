@@ -158,7 +158,7 @@ def over(fg: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 
 
 def write_hair_sheets(folder: Path, references, out: Path, cache: Path | None = None, stems=None) -> list[Path]:
-    ours = {f"ours (auto, person, {band} band)": Pipeline(device="cpu", segmenter="person", band=band)
+    ours = {f"ours, {band} band": Pipeline(device="cpu", segmenter="person", band=band)
             for band in ("fixed", "adaptive")}
     columns = 1 + len(ours) + len(references)
     tiles, pages = [], []
@@ -173,7 +173,7 @@ def write_hair_sheets(folder: Path, references, out: Path, cache: Path | None = 
                 y0, y1, x0, x1 = hair_box(mask)
                 crop = (slice(y0, y1), slice(x0, x1))
                 tiles.append(Tile(image[crop], path.stem[:22], f"{image.shape[1]}x{image.shape[0]} hair crop"))
-            tiles.append(Tile(over(result.foreground[crop], result.alpha[crop]), label.split(", ", 1)[1]))
+            tiles.append(Tile(over(result.foreground[crop], result.alpha[crop]), label))
         for name, model in references.items():
             alpha, _ = timed(lambda: model.predict(image), cache, _key("portrait", path.stem, name))
             tiles.append(Tile(over(image[crop], alpha[crop]), model.label))
