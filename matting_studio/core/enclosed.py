@@ -31,23 +31,32 @@ class EnclosedResult:
     kept: np.ndarray  # (H, W) bool: enclosed regions left unknown (the image shows background there)
 
 
-def _sample(colours: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    if len(colours) > SAMPLES:
-        colours = colours[rng.choice(len(colours), SAMPLES, replace=False)]
-    return colours
+def _sample(rgb: np.ndarray, where: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Up to ``SAMPLES`` colours ``(N, 3)`` of ``rgb (h, w, 3)`` where ``where (h, w)`` holds (with replacement)."""
+    index = np.flatnonzero(where)
+    if len(index) > SAMPLES:
+        index = index[rng.integers(0, len(index), SAMPLES)]
+    return rgb.reshape(-1, 3)[index]
 
 
-def background_evidence(region_colours: np.ndarray, fg_colours: np.ndarray, bg_colours: np.ndarray) -> float:
-    """Fraction of ``region_colours (N, 3)`` that look like background (see the module doc); 0 without samples."""
-    from scipy.spatial import cKDTree
+class ColourModel:
+    """Nearest-colour look-ups among samples of the known foreground and background (``(N, 3)`` RGB)."""
 
-    if len(region_colours) == 0 or len(bg_colours) == 0:
-        return 0.0
-    if len(fg_colours) == 0:
-        return 1.0
-    d_bg = cKDTree(bg_colours).query(region_colours)[0]
-    d_fg = cKDTree(fg_colours).query(region_colours)[0]
-    return float(np.mean((d_bg < CLOSER * d_fg) & (d_bg < NEAR)))
+    def __init__(self, fg_colours: np.ndarray, bg_colours: np.ndarray) -> None:
+        from scipy.spatial import cKDTree
+
+        self.fg = cKDTree(fg_colours) if len(fg_colours) else None
+        self.bg = cKDTree(bg_colours) if len(bg_colours) else None
+
+    def background_evidence(self, region_colours: np.ndarray) -> float:
+        """Fraction of ``region_colours (N, 3)`` that look like background (see the module doc)."""
+        if len(region_colours) == 0 or self.bg is None:
+            return 0.0
+        if self.fg is None:
+            return 1.0
+        d_bg = self.bg.query(region_colours)[0]
+        d_fg = self.fg.query(region_colours)[0]
+        return float(np.mean((d_bg < CLOSER * d_fg) & (d_bg < NEAR)))
 
 
 def fill_enclosed_unknown(trimap: np.ndarray, image: np.ndarray, *, seed: int = 0) -> EnclosedResult:
@@ -68,20 +77,18 @@ def fill_enclosed_unknown(trimap: np.ndarray, image: np.ndarray, *, seed: int = 
         return EnclosedResult(out, filled, kept)
     # components touching known background: any background pixel next to one (8-neighbourhood)
     near_bg = cv2.dilate((trimap == BACKGROUND).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    touching = np.zeros(count, bool)
-    touching[np.unique(labels[near_bg & unknown.astype(bool)])] = True
+    touching = np.bincount(labels[near_bg & unknown.astype(bool)], minlength=count) > 0
     enclosed = [k for k in range(1, count) if not touching[k]]
     if not enclosed:
         return EnclosedResult(out, filled, kept)
     rng = np.random.default_rng(seed)
-    rgb = image[..., :3]
-    fg = _sample(rgb[trimap == FOREGROUND], rng)
-    bg = _sample(rgb[trimap == BACKGROUND], rng)
+    rgb = np.ascontiguousarray(image[..., :3])
+    model = ColourModel(_sample(rgb, trimap == FOREGROUND, rng), _sample(rgb, trimap == BACKGROUND, rng))
     for k in enclosed:
         x, y, w, h = stats[k, :4]
         region = labels[y:y + h, x:x + w] == k
-        colours = _sample(rgb[y:y + h, x:x + w][region], rng)
-        target = filled if background_evidence(colours, fg, bg) < EVIDENCE else kept
+        colours = _sample(np.ascontiguousarray(rgb[y:y + h, x:x + w]), region, rng)
+        target = filled if model.background_evidence(colours) < EVIDENCE else kept
         target[y:y + h, x:x + w] |= region
     out[filled] = FOREGROUND
     return EnclosedResult(out, filled, kept)
