@@ -81,8 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", default=None, choices=CLASSICAL + LEARNED,
                    help="matting method (default: cf, or the learned pipeline once its weights are marked default)")
     p.add_argument("--trimap", type=Path, help="trimap file (one input) or folder of trimaps named like the images")
-    p.add_argument("--segmenter", default="person", choices=("person", "deeplabv3", "object"),
+    p.add_argument("--segmenter", default="person", choices=("person", "deeplabv3", "object", "combined"),
                    help="soft segmentation for auto mode (no trimap)")
+    p.add_argument("--band", default="fixed", choices=("fixed", "adaptive"),
+                   help="auto mode's unknown band: fixed width, or wide on hair and where the mask is unsure")
     p.add_argument("--segmenter-weights", metavar="FILE|default",
                    help="DeepLabV3 weights: a state-dict file, or 'default' for torchvision's download")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
@@ -97,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trimap", type=Path, help="trimap (default: automatic from the segmentation)")
     p.add_argument("--methods", type=_method_list, default=None, help="comma-separated, e.g. cf,knn,rw")
     p.add_argument("-o", "--output", type=Path, required=True, help="sheet PNG to write")
-    p.add_argument("--segmenter", default="person", choices=("person", "deeplabv3", "object"))
+    p.add_argument("--segmenter", default="person", choices=("person", "deeplabv3", "object", "combined"))
     p.add_argument("--segmenter-weights", metavar="FILE|default",
                    help="DeepLabV3 weights: a state-dict file, or 'default' for torchvision's download")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))

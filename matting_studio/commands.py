@@ -87,6 +87,7 @@ def _pipeline(args: Namespace, method: Optional[str] = None):
         fast=args.fast,
         weights=getattr(args, "weights", None),
         ssrn_weights=getattr(args, "ssrn_weights", None),
+        band=getattr(args, "band", "fixed"),
     )
 
 
@@ -198,7 +199,7 @@ def run_compare(args: Namespace) -> int:
         t0 = time.perf_counter()
         soft_mask = pipeline.segment(image)
         tiles.append(Tile(soft_mask, "soft segmentation", f"{args.segmenter}, {time.perf_counter() - t0:.2f} s"))
-        trimap = pipeline.make_trimap(soft_mask)
+        trimap = pipeline.make_trimap(soft_mask, image=image)
         tiles.append(Tile(trimap, "trimap", "automatic"))
     for name in methods:
         t0 = time.perf_counter()

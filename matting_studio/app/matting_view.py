@@ -179,7 +179,7 @@ class MattingView(QWidget):
         if self.soft_mask is None:
             return
         self.auto_trimap = self.pipeline.make_trimap(self.soft_mask, erode=self.erode.value(),
-                                                     dilate=self.dilate.value())
+                                                     dilate=self.dilate.value(), image=self.image)
         self._trimap_changed(run=True)
 
     def _trimap_changed(self, run: bool = True) -> None:

@@ -22,8 +22,11 @@ from matting_studio.core.errors import MethodError, WeightsError
 from matting_studio.core.progress import CancelToken, ProgressFn, check_cancel, report, sub_progress
 
 LEARNED_METHODS = ("dlmng", "ssrn")
-SEGMENTER_NAMES = ("person", "deeplabv3", "object")
+SEGMENTER_NAMES = ("person", "deeplabv3", "object", "combined")
 NO_SUBJECT = "No subject found: the cut-out is empty; try the object segmenter or draw a trimap."
+BANDS = ("fixed", "adaptive")  # automatic trimap: core.trimap's fixed band or core.adaptive_band
+PRIOR_MARGIN = 0.25  # enclosed regions left unknown: learned alpha this far below closed-form's is replaced
+PRIOR_CONTEXT = 16  # px of context around such a region for its closed-form solve
 
 
 @dataclass
@@ -81,11 +84,18 @@ class Pipeline:
 
     Args:
         segmenter: ``person`` (MediaPipe selfie weights, offline after one fetch), ``deeplabv3`` (needs
-            torchvision weights or a file), or ``object`` (GrabCut, no weights).
+            torchvision weights or a file), ``object`` (U²-Net-p, fetched on first use;
+            GrabCut when it cannot be had) or ``combined`` (object plus the person segmenter's attached regions).
         method: a classical method name or ``dlmng`` / ``ssrn``; ``None`` → :func:`default_method`.
         device: ``auto``, ``cpu``, ``cuda`` or ``mps`` (learned stages only).
         fast: classical methods solve on the unknown band's crop / reduced scale (see ``classical``).
         weights: optional DLMN-G checkpoint file (else the bundled one); ``ssrn_weights`` likewise.
+        band: automatic trimap's unknown band: ``fixed`` (``core.trimap``) or ``adaptive``
+            (``core.adaptive_band``: wide on hair and where the mask is unsure); ``erode`` / ``dilate`` override
+            either with fixed radii.
+        fill_holes: unknown regions of the automatic trimap enclosed by foreground become foreground unless the
+            image shows background there (``core.enclosed``); where it does, a learned method's alpha is
+            checked against closed-form's.
     """
 
     def __init__(
@@ -100,10 +110,16 @@ class Pipeline:
         weights: Optional[str | Path] = None,
         ssrn_weights: Optional[str | Path] = None,
         segmenter_options: Optional[dict] = None,
+        band: str = "fixed",
+        fill_holes: bool = True,
     ) -> None:
         if segmenter not in SEGMENTER_NAMES:
             raise MethodError(f"Unknown segmenter '{segmenter}'; choose one of {', '.join(SEGMENTER_NAMES)}.")
+        if band not in BANDS:
+            raise MethodError(f"Unknown trimap band '{band}'; choose one of {', '.join(BANDS)}.")
         self.segmenter_name = segmenter
+        self.band = band
+        self.fill_holes = fill_holes
         self.method = method or default_method()
         if self.method not in LEARNED_METHODS:
             classical.get_method(self.method)  # raises MethodError for unknown names
@@ -148,15 +164,64 @@ class Pipeline:
             segmenter = self._get_segmenter(name)
         return segmenter.segment(image, progress=progress, cancel=cancel)
 
+    def segmenter_warning(self) -> Optional[str]:
+        """What the chosen segmenter says about itself (e.g. object mode fell back to GrabCut), or None."""
+        segmenter = self._segmenters.get(self.segmenter_name)
+        return getattr(segmenter, "warning", None) or None
+
     def make_trimap(
-        self, soft_mask: np.ndarray, *, erode: Optional[int] = None, dilate: Optional[int] = None
+        self,
+        soft_mask: np.ndarray,
+        *,
+        erode: Optional[int] = None,
+        dilate: Optional[int] = None,
+        image: Optional[np.ndarray] = None,
     ) -> np.ndarray:
-        """Automatic trimap from the soft mask by erosion / dilation (radii in px; default relative to size)."""
-        return trimap_ops.trimap_from_mask(
-            soft_mask,
-            erode=erode if erode is not None else self.erode,
-            dilate=dilate if dilate is not None else self.dilate,
-        )
+        """Automatic trimap from the soft mask by erosion / dilation (radii in px; default relative to size).
+
+        With ``image``: the adaptive band (when chosen and no radius is given) and enclosed holes filled."""
+        return self._auto_trimap(soft_mask, erode=erode, dilate=dilate, image=image)[0]
+
+    def _auto_trimap(self, soft_mask, *, erode=None, dilate=None, image=None):
+        """``(trimap, enclosed)``; ``enclosed`` is a ``core.enclosed.EnclosedResult`` or ``None``."""
+        erode = erode if erode is not None else self.erode
+        dilate = dilate if dilate is not None else self.dilate
+        if image is not None and self.band == "adaptive" and erode is None and dilate is None:
+            from matting_studio.core.adaptive_band import adaptive_trimap
+
+            trimap = adaptive_trimap(soft_mask, image)
+        else:
+            trimap = trimap_ops.trimap_from_mask(soft_mask, erode=erode, dilate=dilate)
+        if image is None or not self.fill_holes:
+            return trimap, None
+        from matting_studio.core.enclosed import fill_enclosed_unknown
+
+        enclosed = fill_enclosed_unknown(trimap, image)
+        return enclosed.trimap, enclosed
+
+    def check_against_prior(self, image: np.ndarray, trimap: np.ndarray, alpha: np.ndarray,
+                            foreground: np.ndarray, region: np.ndarray) -> int:
+        """Where ``region`` (enclosed unknown pixels the image calls background) has the learned alpha more than
+        ``PRIOR_MARGIN`` below closed-form's on the same trimap, take closed-form's alpha (and the image as
+        foreground colour). Edits ``alpha`` / ``foreground`` in place; returns the number of pixels changed."""
+        import cv2
+
+        changed = 0
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(region.astype(np.uint8), connectivity=8)
+        h, w = trimap.shape
+        for k in range(1, count):
+            x, y, bw, bh = stats[k, :4]
+            y0, y1 = max(0, y - PRIOR_CONTEXT), min(h, y + bh + PRIOR_CONTEXT)
+            x0, x1 = max(0, x - PRIOR_CONTEXT), min(w, x + bw + PRIOR_CONTEXT)
+            crop_tri = trimap[y0:y1, x0:x1]
+            if not (crop_tri == trimap_ops.FOREGROUND).any():
+                continue
+            prior = classical.run_method("cf", image[y0:y1, x0:x1], crop_tri, fast=True)
+            worse = (labels[y0:y1, x0:x1] == k) & (alpha[y0:y1, x0:x1] < prior - PRIOR_MARGIN)
+            alpha[y0:y1, x0:x1][worse] = prior[worse]
+            foreground[y0:y1, x0:x1][worse] = image[y0:y1, x0:x1][worse]
+            changed += int(worse.sum())
+        return changed
 
     def _learned_models(self):
         with self._cache_lock:
@@ -233,6 +298,8 @@ class Pipeline:
                 timings["segmentation"] = time.perf_counter() - t0
                 if self.fallback_warning:
                     warnings.append(self.fallback_warning)
+                if self.segmenter_warning():
+                    warnings.append(self.segmenter_warning())
             segmenter = self.segmenter_name
             check_cancel(cancel)
             if not trimap_ops.has_subject(soft_mask):
@@ -243,10 +310,10 @@ class Pipeline:
                                       segmenter=segmenter, timings=timings, warnings=warnings + [NO_SUBJECT],
                                       subject_found=False)
             t0 = time.perf_counter()
-            trimap = self.make_trimap(soft_mask)
+            trimap, enclosed = self._auto_trimap(soft_mask, image=image)
             timings["trimap"] = time.perf_counter() - t0
         else:
-            trimap = trimap_ops.validate_trimap(trimap, image.shape)
+            trimap, enclosed = trimap_ops.validate_trimap(trimap, image.shape), None
         check_cancel(cancel)
         report(progress, 0.35, f"Matting ({self.method})")
         t0 = time.perf_counter()
@@ -255,6 +322,11 @@ class Pipeline:
             timings=timings,
         )
         timings["matting"] = time.perf_counter() - t0
+        if enclosed is not None and self.method in LEARNED_METHODS and enclosed.kept.any():
+            t0 = time.perf_counter()
+            alpha, foreground = alpha.copy(), foreground.copy()
+            self.check_against_prior(image, trimap, alpha, foreground, enclosed.kept)
+            timings["prior check"] = time.perf_counter() - t0
         subject_found = segmenter is None or trimap_ops.has_subject(alpha)
         if not subject_found:
             warnings.append(NO_SUBJECT)

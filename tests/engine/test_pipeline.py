@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -24,7 +26,7 @@ def product_shot(h=120, w=160):
 
 def test_object_mode_end_to_end_recovers_known_alpha():
     image, alpha = product_shot()
-    result = Pipeline(segmenter="object", method="cf").run(image)
+    result = Pipeline(segmenter="object", method="cf", segmenter_options={"backend": "grabcut"}).run(image)
     assert result.alpha.shape == alpha.shape and result.foreground.shape == image.shape
     assert result.alpha.dtype == np.float32 and 0 <= result.alpha.min() and result.alpha.max() <= 1
     assert set(np.unique(result.trimap)) <= {0.0, 0.5, 1.0}
@@ -204,3 +206,39 @@ def test_the_learned_models_are_made_once_for_concurrent_callers(monkeypatch):
     for thread in threads:
         thread.join(30)
     assert len(made) == 1 and len(got) == 4 and all(g is got[0] for g in got)
+
+
+def test_enclosed_unknown_blob_is_filled_and_checked_against_closed_form(monkeypatch):
+    """A solid subject whose soft mask is unsure in the middle: the automatic trimap fills that blob; where the
+    image shows background, a learned alpha far below closed-form's is replaced by it."""
+    image, alpha = product_shot()
+    mask = alpha.copy()
+    mask[50:70, 70:90] = 0.5  # unsure inside the object, whose colour is there
+    pipe = Pipeline(method="cf")
+    assert (pipe.make_trimap(mask, image=image)[50:70, 70:90] == 1.0).all()
+    assert (Pipeline(method="cf", fill_holes=False).make_trimap(mask, image=image)[50:70, 70:90] == 0.5).all()
+    trimap = pipe.make_trimap(mask)  # no image: the plain trimap, blob unknown
+    learned = np.where(trimap == 0.5, 0.0, trimap).astype(np.float32)  # a network that punched the hole
+    fg = image.copy()
+    region = np.zeros(alpha.shape, bool)
+    region[50:70, 70:90] = True
+    changed = pipe.check_against_prior(image, trimap, learned, fg, region)
+    assert changed == region.sum() and learned[region].min() > 0.9
+    assert (learned[~region] == np.where(trimap == 0.5, 0.0, trimap)[~region]).all()
+
+
+@pytest.mark.network
+@pytest.mark.slow
+def test_no_hole_in_the_sample_astronauts_suit():
+    from matting_studio.core.errors import WeightsError
+    from matting_studio.core.imageio import load_image
+    from matting_studio.engine import weights
+
+    try:
+        weights.ensure_weights(weights.SELFIE.name)
+    except WeightsError as exc:
+        pytest.skip(f"the selfie model cannot be obtained here: {exc}")
+    sample = Path(__file__).resolve().parents[2] / "resources" / "samples" / "nasa_astronaut_sample.png"
+    result = Pipeline(device="cpu").run(load_image(sample).rgb)
+    patch = result.alpha[336:380, 276:322]  # the name patch, where the person mask is unsure
+    assert (patch < 0.5).sum() < 20, (patch < 0.5).sum()  # without the fill: 950 px see-through (DLMN-G → SSRN)

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from matting_studio.core.errors import MethodError, WeightsError
+from matting_studio.core.errors import MattingError, MethodError, WeightsError
 from matting_studio.core.imageio import list_images, load_image
 from matting_studio.engine import weights
 from matting_studio.engine.segmentation import get_segmenter
@@ -139,10 +139,80 @@ def iou(mask, truth):
     return (m & (truth > 0.5)).sum() / (m | (truth > 0.5)).sum()
 
 
-def test_object_mode_finds_a_product():
+def test_grabcut_object_mode_finds_a_product():
     image, truth = product_shot()
-    assert iou(get_segmenter("object").segment(image), truth) > 0.9
-    assert iou(get_segmenter("object", rect=(60, 40, 200, 160)).segment(image), truth) > 0.9
+    assert iou(get_segmenter("object", backend="grabcut").segment(image), truth) > 0.9
+    assert iou(get_segmenter("object", backend="grabcut", rect=(60, 40, 200, 160)).segment(image), truth) > 0.9
+
+
+def test_object_mode_falls_back_to_grabcut_without_weights(monkeypatch, tmp_path):
+    from matting_studio.engine.pipeline import Pipeline
+    from matting_studio.engine.segmentation import object_mode
+
+    def unavailable(device, progress=None):
+        raise WeightsError("The weights of 'u2netp' are not installed.")
+
+    monkeypatch.setattr(object_mode, "load_u2netp", unavailable)
+    image, truth = product_shot()
+    pipe = Pipeline(segmenter="object", method="cf", device="cpu")
+    assert iou(pipe.segment(image), truth) > 0.9
+    assert "GrabCut" in pipe.segmenter_warning()
+    assert any("GrabCut" in w for w in pipe.run(image).warnings)  # and each result says so
+    with pytest.raises(WeightsError):
+        get_segmenter("object", backend="u2netp", device="cpu").segment(image)
+    with pytest.raises(MattingError):
+        get_segmenter("object", backend="nope")
+
+
+@pytest.fixture(scope="module")
+def u2netp_path():
+    try:
+        return weights.ensure_weights(weights.U2NETP.name)
+    except WeightsError as exc:
+        pytest.skip(f"U²-Net-p cannot be obtained here: {exc}")
+
+
+@pytest.mark.network
+def test_u2netp_port_matches_onnxruntime(u2netp_path, shared_data):
+    import torch
+
+    ort = pytest.importorskip("onnxruntime")
+    from matting_studio.engine.segmentation.u2netp import build_u2netp, preprocess
+
+    ours = build_u2netp(weights=u2netp_path)
+    session = ort.InferenceSession(str(u2netp_path), providers=["CPUExecutionProvider"])
+    worst = 0.0
+    for name in ("astronaut.png",):
+        x = preprocess(load_image(shared_data / "portraits" / "image" / name).rgb)
+        reference = session.run(None, {session.get_inputs()[0].name: x})
+        with torch.inference_mode():
+            mine = ours(torch.from_numpy(x))
+        assert len(mine) == len(reference) == 7
+        worst = max(worst, max(float(np.abs(m.numpy() - r).max()) for m, r in zip(mine, reference)))
+    assert worst < 1e-3, worst  # measured 2.6e-5
+
+
+def test_u2netp_shapes_and_bad_weights(tmp_path):
+    import torch
+
+    from matting_studio.engine.segmentation.u2netp import build_u2netp
+
+    model = build_u2netp()
+    with torch.no_grad():
+        outs = model(torch.rand(1, 3, 45, 61))  # odd sizes: ceil-mode pooling, upsampling back to the input
+    assert len(outs) == 7 and all(o.shape == (1, 1, 45, 61) for o in outs)
+    assert all(0 <= float(o.min()) and float(o.max()) <= 1 for o in outs)
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(WeightsError):
+        build_u2netp(weights=bad)
+
+
+@pytest.mark.network
+def test_object_mode_finds_the_product_in_its_rectangle_with_u2netp(u2netp_path):
+    image, truth = product_shot()
+    boxed = get_segmenter("object", backend="u2netp", device="cpu", rect=(60, 40, 200, 160)).segment(image)
+    assert boxed[:40].max() == 0 and iou(boxed, truth) > 0.9
 
 
 def test_unknown_segmenter():
@@ -185,3 +255,21 @@ def test_no_person_in_any_turn_keeps_the_mask_as_loaded(monkeypatch):
 
     monkeypatch.setattr(PersonSegmenter, "low_res", lambda self, image: np.full((256, 256), 0.1, np.float32))
     assert (PersonSegmenter(device="cpu").upright_low_res(marked_image()) == 0.1).all()
+
+
+def test_combined_adds_the_persons_attached_regions_only():
+    from matting_studio.engine.segmentation.combined import combine_masks
+
+    h, w = 300, 400
+    yy, xx = np.mgrid[0:h, 0:w]
+    obj = (np.hypot(yy - 100, xx - 200) < 60).astype(np.float32)  # the salient head
+    person = obj.copy()
+    person[150:300, 120:280] = 1  # the body below it, which the salient-object mask left out
+    person[(np.hypot(yy - 100, xx - 200) < 64) & (yy < 100)] = 1  # a 4-px sliver along the head's edge
+    person[20:80, 330:390] = 1  # a separate blob far from the object
+    combined = combine_masks(obj, person)
+    assert combined[200:300, 130:270].min() == 1.0
+    assert combined[20:80, 330:390].max() == 0.0
+    sliver = (np.hypot(yy - 100, xx - 200) >= 61) & (np.hypot(yy - 100, xx - 200) < 64) & (yy < 60)
+    assert combined[sliver].max() == 0.0
+    np.testing.assert_array_equal(combine_masks(obj, obj), obj)

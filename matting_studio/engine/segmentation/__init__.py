@@ -1,11 +1,12 @@
 """Soft segmentation backends: ``person`` (MediaPipe selfie port), ``deeplabv3`` (torchvision), ``object``
-(GrabCut, no weights). Each has ``segment(image (H,W,3) float [0,1]) -> (H,W) float32 in [0,1]``."""
+(U²-Net-p port; GrabCut, which needs no weights, as the fallback), ``combined`` (object + person).
+Each has ``segment(image (H,W,3) float [0,1]) -> (H,W) float32 in [0,1]``."""
 
 from __future__ import annotations
 
 from matting_studio.core.errors import MethodError
 
-SEGMENTERS = ("person", "deeplabv3", "object")
+SEGMENTERS = ("person", "deeplabv3", "object", "combined")
 
 
 def get_segmenter(name: str = "person", *, device="auto", **options):
@@ -21,5 +22,9 @@ def get_segmenter(name: str = "person", *, device="auto", **options):
     if name == "object":
         from matting_studio.engine.segmentation.object_mode import ObjectSegmenter
 
-        return ObjectSegmenter(**options)
+        return ObjectSegmenter(device=device, **options)
+    if name == "combined":
+        from matting_studio.engine.segmentation.combined import CombinedSegmenter
+
+        return CombinedSegmenter(device=device, **options)
     raise MethodError(f"Unknown segmenter '{name}'; choose one of {', '.join(SEGMENTERS)}.")

@@ -1,7 +1,9 @@
-"""Object mode for product shots: a soft mask without any person model or weights.
+"""Object mode for products, animals and other subjects: a soft mask of the main (salient) object.
 
-GrabCut (Rother et al., 2004) seeded from the image border (probable background) and a central region
-(probable foreground), or from a user rectangle, at a working resolution; edges softened by guided upsampling.
+:class:`ObjectSegmenter` runs our port of U²-Net-p (rembg's salient-object model, fetched on first use) and falls
+back to :class:`GrabCutSegmenter` when its weights cannot be had. GrabCut (Rother et al., 2004) needs no weights:
+it is seeded from the image border (probable background) and a central region (probable foreground), or from a
+user rectangle, at a working resolution. Both soften edges by guided upsampling.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from matting_studio.core.progress import CancelToken, ProgressFn, check_cancel, 
 
 WORKING_SIZE = 400
 GRABCUT_SEED = 0  # GrabCut's k-means draws from OpenCV's (per-thread) generator: seeded, the mask is reproducible
+BACKENDS = ("auto", "u2netp", "grabcut")
 
 
-class ObjectSegmenter:
-    """``segment(image) -> (H, W) float32`` soft mask of the main object.
+class GrabCutSegmenter:
+    """``segment(image) -> (H, W) float32`` soft mask of the main object, by GrabCut (no weights).
 
     Args:
         rect: optional ``(x, y, w, h)`` in full-resolution pixels around the object.
@@ -28,10 +31,10 @@ class ObjectSegmenter:
         iterations: GrabCut iterations.
     """
 
-    name = "object"
+    name = "grabcut"
 
     def __init__(self, *, rect: Optional[tuple[int, int, int, int]] = None, border: float = 0.04,
-                 iterations: int = 5, device=None) -> None:
+                 iterations: int = 5) -> None:
         self.rect = rect
         self.border = border
         self.iterations = iterations
@@ -80,3 +83,99 @@ class ObjectSegmenter:
         out = guided_upsample(soft, image, eps=1e-3)
         report(progress, 1.0, "Done")
         return out
+
+
+_U2NETP: dict[str, object] = {}
+
+
+def load_u2netp(device, progress: Optional[ProgressFn] = None):
+    """Our U²-Net-p on ``device`` (weights fetched and verified on first use, cached per device)."""
+    from matting_studio.engine import weights
+    from matting_studio.engine.segmentation.u2netp import build_u2netp
+
+    key = str(device)
+    if key not in _U2NETP:
+        path = weights.ensure_weights(weights.U2NETP.name, progress=progress)
+        import torch
+
+        # channels-last: 1.1 s instead of 2.0 s per 320x320 forward on the 2-core dev machine under load
+        _U2NETP[key] = build_u2netp(weights=path).to(device, memory_format=torch.channels_last)
+    return _U2NETP[key]
+
+
+def u2netp_low_res(model, image: np.ndarray, device) -> np.ndarray:
+    """``(320, 320)`` saliency in [0, 1] for ``image (H, W, 3)``, pre- and post-processed as rembg does."""
+    import torch
+
+    from matting_studio.engine.segmentation.u2netp import normalise_saliency, preprocess
+
+    with torch.inference_mode():
+        x = torch.from_numpy(preprocess(image)).to(device).contiguous(memory_format=torch.channels_last)
+        fused = model(x)[0]
+    return normalise_saliency(fused[0, 0].float().cpu().numpy())
+
+
+class ObjectSegmenter:
+    """``segment(image) -> (H, W) float32`` soft mask of the main object: U²-Net-p, else GrabCut.
+
+    Args:
+        backend: ``auto`` (U²-Net-p; GrabCut when its weights cannot be fetched, said in ``warning``),
+            ``u2netp`` (a :class:`WeightsError` when missing) or ``grabcut``.
+        rect: optional ``(x, y, w, h)`` in full-resolution pixels around the object; outside it is background.
+        device: torch device for U²-Net-p. Other options go to :class:`GrabCutSegmenter`.
+    """
+
+    name = "object"
+
+    def __init__(self, *, backend: str = "auto", rect: Optional[tuple[int, int, int, int]] = None,
+                 device="auto", **grabcut_options) -> None:
+        if backend not in BACKENDS:
+            raise MattingError(f"Unknown object backend '{backend}'; choose one of {', '.join(BACKENDS)}.")
+        self.backend = backend
+        self.rect = rect
+        self.device = device
+        self.grabcut = GrabCutSegmenter(rect=rect, **grabcut_options)
+        self.warning: Optional[str] = None  # set when auto fell back to GrabCut
+
+    def _model(self, progress: Optional[ProgressFn]):
+        from matting_studio.core.errors import WeightsError
+        from matting_studio.engine.device import choose_device
+
+        if self.backend == "grabcut":
+            return None
+        if isinstance(self.device, str):
+            self.device = choose_device(self.device)
+        try:
+            return load_u2netp(self.device, progress=progress)
+        except WeightsError as exc:
+            if self.backend == "u2netp":
+                raise
+            self.warning = f"{exc} Object mode uses GrabCut instead."
+            return None
+
+    def segment(self, image: np.ndarray, *, progress: Optional[ProgressFn] = None,
+                cancel: Optional[CancelToken] = None) -> np.ndarray:
+        image = np.asarray(image, np.float32)[..., :3]
+        h, w = image.shape[:2]
+        if h < 8 or w < 8:
+            raise MattingError("Object mode needs an image of at least 8x8 pixels.")
+        check_cancel(cancel)
+        report(progress, 0.0, "Loading the object segmenter")
+        model = self._model(progress=None)
+        if model is None:
+            return self.grabcut.segment(image, progress=progress, cancel=cancel)
+        x0, y0, x1, y1 = 0, 0, w, h
+        if self.rect is not None:
+            x, y, rw, rh = (int(round(v)) for v in self.rect)
+            x0, y0, x1, y1 = max(0, x), max(0, y), min(w, x + rw), min(h, y + rh)
+            if x1 - x0 < 8 or y1 - y0 < 8:
+                raise MattingError("The object rectangle is too small.")
+        crop = image[y0:y1, x0:x1]
+        report(progress, 0.3, "U²-Net-p")
+        low = u2netp_low_res(model, crop, self.device)
+        check_cancel(cancel)
+        report(progress, 0.7, "Upsampling the mask")
+        mask = np.zeros((h, w), np.float32)
+        mask[y0:y1, x0:x1] = np.clip(guided_upsample(low, crop, eps=1e-3), 0, 1)
+        report(progress, 1.0, "Done")
+        return mask
