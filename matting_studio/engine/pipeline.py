@@ -165,17 +165,21 @@ class Pipeline:
         *,
         method: Optional[str] = None,
         soft_mask: Optional[np.ndarray] = None,
+        motion: Optional[np.ndarray] = None,
         progress: Optional[ProgressFn] = None,
         cancel: Optional[CancelToken] = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Alpha ``(H, W)`` and foreground ``(H, W, 3)`` for ``image`` given a trimap (and the soft mask)."""
+        """Alpha ``(H, W)`` and foreground ``(H, W, 3)`` for ``image`` given a trimap (and the soft mask).
+
+        ``motion`` ``(4, H, W)``: the learned methods' motion cues (``core.motion``); None → the image repeated.
+        """
         method = method or self.method
         trimap = trimap_ops.validate_trimap(trimap, image.shape)
         if method in LEARNED_METHODS:
             if soft_mask is None:  # a user / benchmark trimap is the only guidance (as DLMN-G was trained)
                 soft_mask = trimap
             return self._learned_models().predict(
-                image, soft_mask, trimap, refine=(method == "ssrn"), progress=progress, cancel=cancel
+                image, soft_mask, trimap, refine=(method == "ssrn"), motion=motion, progress=progress, cancel=cancel
             )
         alpha = classical.run_method(
             method, image, trimap, fast=self.fast, progress=sub_progress(progress, 0.0, 0.8), cancel=cancel
@@ -194,10 +198,13 @@ class Pipeline:
         *,
         trimap: Optional[np.ndarray] = None,
         soft_mask: Optional[np.ndarray] = None,
+        motion: Optional[np.ndarray] = None,
         progress: Optional[ProgressFn] = None,
         cancel: Optional[CancelToken] = None,
     ) -> PipelineResult:
-        """Run every stage. With ``trimap`` the segmentation is skipped (the trimap is the guidance)."""
+        """Run every stage. With ``trimap`` the segmentation is skipped (the trimap is the guidance).
+
+        ``motion`` ``(4, H, W)``: motion cues from the frame's neighbours (video, burst); None → one photo."""
         self.warnings = []
         timings: dict[str, float] = {}
         segmenter = None
@@ -218,7 +225,8 @@ class Pipeline:
         report(progress, 0.35, f"Matting ({self.method})")
         t0 = time.perf_counter()
         alpha, foreground = self.matte(
-            image, trimap, soft_mask=soft_mask, progress=sub_progress(progress, 0.35, 1.0), cancel=cancel
+            image, trimap, soft_mask=soft_mask, motion=motion, progress=sub_progress(progress, 0.35, 1.0),
+            cancel=cancel,
         )
         timings["matting"] = time.perf_counter() - t0
         report(progress, 1.0, "Done")
