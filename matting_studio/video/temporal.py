@@ -15,8 +15,8 @@ import numpy as np
 from matting_studio.core.errors import MattingError
 
 DEFAULT_STRENGTH = 0.7  # weight of the previous result where nothing moves
-MOTION_THRESHOLD = 0.04  # luma change (after a small blur) at which a pixel counts as fully moving
-_GATE_BLUR = 5  # px: box blur of the frame difference (sensor noise is not motion)
+MOTION_THRESHOLD = 0.04  # local mean luma change at which a pixel counts as fully moving
+_GATE_BLUR = 7  # px: box of the local mean of the signed frame difference (sensor noise averages out there)
 
 
 def motion_gate(gray: np.ndarray, previous: Optional[np.ndarray], strength: float = DEFAULT_STRENGTH) -> np.ndarray:
@@ -29,7 +29,7 @@ def motion_gate(gray: np.ndarray, previous: Optional[np.ndarray], strength: floa
         raise MattingError(f"The smoothing strength must be in [0, 1), not {strength}.")
     if previous is None or strength == 0:
         return np.zeros(gray.shape, np.float32)
-    change = cv2.blur(np.abs(gray - previous), (_GATE_BLUR, _GATE_BLUR))
+    change = np.abs(cv2.blur(gray - previous, (_GATE_BLUR, _GATE_BLUR)))
     return (strength * np.clip(1.0 - change / MOTION_THRESHOLD, 0.0, 1.0)).astype(np.float32)
 
 
