@@ -16,7 +16,7 @@ import numpy as np
 from matting_studio.core.progress import CancelToken, check_cancel
 from matting_studio.video.align import warp
 from matting_studio.video.cues import FrameWithCues, frames_with_cues
-from matting_studio.video.temporal import DEFAULT_STRENGTH, blend, motion_gate
+from matting_studio.video.temporal import DEFAULT_STRENGTH, agreement, blend, motion_gate
 
 
 @dataclass(frozen=True)
@@ -56,10 +56,12 @@ class ClipMatting:
         soft = None
         if trimap is None:
             soft = self.pipeline.segment(frame.image, cancel=cancel)
-            soft = blend(None if self._soft is None else warp(self._soft, shift), soft, gate)
+            previous = None if self._soft is None else warp(self._soft, shift)
+            soft = blend(previous, soft, gate * agreement(previous, soft))
         check_cancel(cancel)
         result = self.pipeline.run(frame.image, trimap=trimap, soft_mask=soft, motion=frame.cues, cancel=cancel)
-        alpha = blend(None if self._alpha is None else warp(self._alpha, shift), result.alpha, gate)
+        previous = None if self._alpha is None else warp(self._alpha, shift)
+        alpha = blend(previous, result.alpha, gate * agreement(previous, result.alpha))
         known = result.trimap != 0.5
         alpha[known] = result.trimap[known]  # known pixels stay exactly what the (smoothed) trimap says
         self._soft, self._alpha = soft, alpha  # only once the frame is complete (a cancel leaves the state)

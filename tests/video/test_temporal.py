@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from matting_studio.core.errors import MattingError
-from matting_studio.video.temporal import blend, motion_gate
+from matting_studio.video.temporal import agreement, blend, motion_gate
 
 
 def test_gate_is_strength_where_still_and_zero_where_moving(rng):
@@ -25,3 +25,11 @@ def test_blend_and_bad_strength():
     assert blend(None, cur, np.zeros((4, 4), np.float32)) is cur
     with pytest.raises(MattingError, match="smoothing strength"):
         motion_gate(cur, prev, 1.0)
+
+
+def test_agreement_lets_large_changes_through():
+    previous = np.zeros((2, 3), np.float32)
+    current = np.array([[0.0, 0.05, 0.5], [0.0, 0.05, 1.0]], np.float32)
+    weight = agreement(previous, current)
+    assert weight[0, 0] == 1.0 and 0.5 < weight[0, 1] < 1.0 and weight[0, 2] == 0.0 and weight[1, 2] == 0.0
+    assert not agreement(None, current).any()

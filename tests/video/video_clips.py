@@ -6,6 +6,7 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from matting_studio.core.motion import grayscale
@@ -22,7 +23,8 @@ def disc_frames(n: int, w: int = 96, h: int = 64, *, step: float = 3.0, noise: f
     rng = np.random.default_rng(seed)
     pad = int(np.ceil(shake)) + 2
     yy, xx = np.mgrid[0:h + 2 * pad, 0:w + 2 * pad].astype(np.float32)
-    texture = 0.25 + 0.15 * np.sin(xx / 3.0) * np.cos(yy / 4.0)
+    texture = cv2.GaussianBlur(np.random.default_rng(99).random(xx.shape).astype(np.float32), (0, 0), 1.5)
+    texture = 0.25 + 1.5 * (texture - texture.mean())  # a non-periodic texture (periodic ones fool alignment)
     frames = []
     for i in range(n):
         cx, cy = pad + w / 3 + step * i, pad + h / 2
