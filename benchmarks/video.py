@@ -7,8 +7,8 @@
    with sensor noise (σ = 0.01) and an H.264 round trip. Its Trimap1 moves with it. Reported per variant: mean
    per-frame SAD and MSE (unknown region) and the flicker: the mean absolute alpha change between consecutive
    frames of the still segments (where the truth does not change), over the unknown region, ×1000.
-   Variants: ``photo`` (each frame alone, its grayscale repeated as motion cues, as for one photo), ``cues``
-   (the real neighbours as cues, no smoothing), ``cues+smooth`` (the default: cues and temporal smoothing).
+   Variants: ``photo`` (each frame alone, its grayscale repeated as motion cues, as for one photo — matting
+   each frame alone), ``cues`` (the aligned neighbours as motion cues), ``+smooth`` (temporal smoothing).
 2. Flicker in automatic mode (person segmentation → trimap → matting) on a still portrait clip (noise + H.264):
    whole-frame mean absolute alpha change between frames, ×1000, without and with smoothing.
 3. Speed: ``convert`` end to end (decode, align, segment, matte, cache, composite onto a photo, encode H.264)
@@ -46,20 +46,6 @@ REPO = Path(__file__).resolve().parents[1]
 STILL, MOVING, STEP = 6, 8, 4  # frames still, frames moving, px per moving frame
 NOISE = 0.01
 CANVAS = (480, 640)  # (H, W) of the quality clips
-
-
-class PhotoCues:
-    """A pipeline that ignores the motion cues it is given (each frame matted as a lone photo)."""
-
-    def __init__(self, pipeline):
-        self._pipeline = pipeline
-        self.method, self.segmenter_name = pipeline.method, pipeline.segmenter_name
-
-    def segment(self, image, **kw):
-        return self._pipeline.segment(image, **kw)
-
-    def run(self, image, *, motion=None, **kw):
-        return self._pipeline.run(image, **kw)
 
 
 def offsets() -> list[int]:
@@ -119,8 +105,11 @@ def subject_clip(data: Path, stem: str, background: np.ndarray, folder: Path):
 def quality(data: Path, stems: list[str], folder: Path) -> None:
     background = image_background(imageio.load_image(data / "backgrounds" / "beach.png").rgb, CANVAS)
     pipeline = Pipeline(device="cpu")
-    variants = {"photo": (PhotoCues(pipeline), 0.0), "cues": (pipeline, 0.0),
-                "cues+smooth": (pipeline, VideoOptions().smoothing)}
+    strength = VideoOptions().smoothing
+    variants = {"photo": VideoOptions(smoothing=0.0, motion_cues=False),
+                "photo+smooth": VideoOptions(smoothing=strength, motion_cues=False),
+                "cues": VideoOptions(smoothing=0.0, motion_cues=True),
+                "cues+smooth": VideoOptions(smoothing=strength, motion_cues=True)}
     pairs = still_pairs()
     print(f"1. trimap mode, {pipeline.method}, {CANVAS[1]}x{CANVAS[0]}, {len(offsets())} frames "
           f"({STILL} still, {MOVING} moving {STEP} px/frame, {STILL} still), noise {NOISE} + H.264")
@@ -128,8 +117,8 @@ def quality(data: Path, stems: list[str], folder: Path) -> None:
     totals = {name: [] for name in variants}
     for stem in stems:
         frames, alphas, trimaps = subject_clip(data, stem, background, folder)
-        for name, (pipe, smoothing) in variants.items():
-            preds = [m.alpha for m in matte_frames(frames, pipe, VideoOptions(smoothing=smoothing), trimaps=trimaps)]
+        for name, options in variants.items():
+            preds = [m.alpha for m in matte_frames(frames, pipeline, options, trimaps=trimaps)]
             sads = [sad(p, a, t) for p, a, t in zip(preds, alphas, trimaps)]
             mses = [mse(p, a, t) for p, a, t in zip(preds, alphas, trimaps)]
             flick = 1000 * np.mean([np.abs(preds[t] - preds[t - 1])[trimaps[t] == 0.5].mean() for t in pairs])

@@ -21,9 +21,16 @@ from matting_studio.video.temporal import DEFAULT_STRENGTH, agreement, blend, mo
 
 @dataclass(frozen=True)
 class VideoOptions:
-    """How a clip is matted. ``smoothing`` 0 mattes each frame alone (its cues still come from neighbours)."""
+    """How a clip is matted.
+
+    ``smoothing``: weight of the previous frame where nothing moves (0: each frame alone). ``motion_cues``: give
+    the learned networks the frame's aligned neighbours as motion cues; off, they get the frame repeated, as
+    for a photo (what the shipped weights were trained with; see the README's video section for the figures).
+    ``align``: compensate camera shake (for the cues and the smoothing).
+    """
 
     smoothing: float = DEFAULT_STRENGTH
+    motion_cues: bool = False
     align: bool = True
 
 
@@ -59,7 +66,8 @@ class ClipMatting:
             previous = None if self._soft is None else warp(self._soft, shift)
             soft = blend(previous, soft, gate * agreement(previous, soft))
         check_cancel(cancel)
-        result = self.pipeline.run(frame.image, trimap=trimap, soft_mask=soft, motion=frame.cues, cancel=cancel)
+        motion = frame.cues if self.options.motion_cues else None
+        result = self.pipeline.run(frame.image, trimap=trimap, soft_mask=soft, motion=motion, cancel=cancel)
         previous = None if self._alpha is None else warp(self._alpha, shift)
         alpha = blend(previous, result.alpha, gate * agreement(previous, result.alpha))
         known = result.trimap != 0.5
