@@ -23,6 +23,9 @@ def add_arguments(parser: ArgumentParser) -> None:
     group.add_argument("--smoothing", type=float, default=DEFAULT_STRENGTH, metavar="S",
                        help=f"temporal smoothing where nothing moves, 0 (each frame alone) to <1 "
                             f"(default {DEFAULT_STRENGTH})")
+    group.add_argument("--motion-cues", action="store_true",
+                       help="give the learned networks the aligned neighbouring frames as motion cues (the shipped "
+                            "weights were trained without; see the README)")
     group.add_argument("--no-align", action="store_true", help="do not compensate camera shake (tripod shots)")
     group.add_argument("--fps", type=Fraction, help="frame rate of a folder of frames (default 25)")
 
@@ -53,7 +56,7 @@ def run(args: Namespace, make_pipeline: Callable[[], object]) -> int:
     source = args.inputs[0]
     output = args.output or default_output(source)
     background = parse_background(args.background)
-    options = VideoOptions(smoothing=args.smoothing, align=not args.no_align)
+    options = VideoOptions(smoothing=args.smoothing, motion_cues=args.motion_cues, align=not args.no_align)
     pipeline = make_pipeline()
     with tqdm(total=1000, desc="video", unit="‰", file=sys.stderr, bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}") as bar:
         def progress(fraction: float, message: str) -> None:
