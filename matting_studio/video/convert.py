@@ -23,7 +23,7 @@ import numpy as np
 
 from matting_studio.core.atomic import atomic_write_bytes
 from matting_studio.core.compositing import composite, cutout_rgba
-from matting_studio.core.errors import Cancelled, OutputExistsError
+from matting_studio.core.errors import Cancelled, ImageWriteError, OutputExistsError
 from matting_studio.core.progress import CancelToken, ProgressFn, check_cancel, report
 from matting_studio.video.backgrounds import Background, background_frames
 from matting_studio.video.clip import ClipMatting, VideoOptions
@@ -66,6 +66,8 @@ class FrameStore:
         """``rgba`` ``(H, W, 4)`` float in [0, 1] → 8-bit PNG, atomically."""
         bgra = cv2.cvtColor((np.clip(rgba, 0, 1) * 255 + 0.5).astype(np.uint8), cv2.COLOR_RGBA2BGRA)
         ok, data = cv2.imencode(".png", bgra, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+        if not ok:
+            raise ImageWriteError(f"Frame {index + 1} could not be encoded as PNG.")
         atomic_write_bytes(self.frame_path(index), data.tobytes())
 
     def read(self, index: int) -> np.ndarray:
