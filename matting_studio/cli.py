@@ -15,6 +15,7 @@ from typing import Optional, Sequence
 
 from matting_studio import __version__
 from matting_studio.core.errors import MattingError
+from matting_studio.video import command as video_command
 
 SUBCOMMANDS = ("cutout", "compare", "evaluate", "train", "models")
 CLASSICAL = ("cf", "knn", "rw", "lkm", "lbdm")
@@ -93,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weights", type=Path, help="DLMN-G checkpoint to use for dlmng/ssrn")
     p.add_argument("--ssrn-weights", type=Path, help="SSRN checkpoint to use for ssrn")
     p.add_argument("--force", action="store_true", help="overwrite existing outputs")
+    video_command.add_arguments(p)
 
     p = sub.add_parser("compare", help="contact sheet comparing methods on one image")
     p.add_argument("image", type=Path)

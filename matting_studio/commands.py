@@ -117,6 +117,10 @@ def _trimap_for(image: Path, trimap_arg: Optional[Path], several: bool) -> Optio
 
 
 def run_cutout(args: Namespace) -> int:
+    from matting_studio.video import command as video_command
+
+    if video_command.wants_video(args):
+        return video_command.run(args, lambda: _pipeline(args))
     images, several = _expand_inputs(args.inputs)
     if several:
         if args.output is not None and args.output.exists() and not args.output.is_dir():

@@ -20,9 +20,11 @@ from matting_studio.app.matting_view import METHOD_TITLES, STAGE_PANES, MattingV
 from matting_studio.app.training_tab import TrainingTab
 from matting_studio.app.workers import Jobs, Worker
 from matting_studio.core import imageio
+from matting_studio.video.sources import VIDEO_SUFFIXES, is_video_path
 
 log = logging.getLogger(__name__)
 IMAGE_FILTER = "Images (" + " ".join(f"*{s}" for s in imageio.IMAGE_SUFFIXES) + ")"
+OPEN_FILTER = IMAGE_FILTER + ";;Videos (" + " ".join(f"*{s}" for s in VIDEO_SUFFIXES) + ")"
 MAX_RECENT = 10
 
 
@@ -48,6 +50,7 @@ class MainWindow(QMainWindow):
         self.jobs = Jobs(self, max_threads=1)  # batch export
         self.compositor = CompositorPanel(self)
         self.training = TrainingTab(self)
+        self.video = None  # the Video tab, made when a clip is opened
         self.tabs = QTabWidget()
         self.tabs.addTab(self.matting, "Matting")
         self.tabs.addTab(self.compositor, "Compositor")
@@ -176,6 +179,9 @@ class MainWindow(QMainWindow):
         """Add image files (folders expanded) to the filmstrip; opens the first new one. Returns the count."""
         files: list[Path] = []
         for path in map(Path, paths):
+            if path.is_file() and is_video_path(path):  # a clip opens in the Video tab
+                self.open_video(path)
+                continue
             if path.is_dir():
                 files.extend(imageio.list_images(path))
             elif path.is_file():
@@ -200,6 +206,18 @@ class MainWindow(QMainWindow):
         if first is not None:
             self.filmstrip.setCurrentItem(first)
         return len(files)
+
+    def open_video(self, path: Path) -> bool:
+        """Show ``path`` in the Video tab (made on first use: frame slider, preview, export)."""
+        from matting_studio.app.video_view import VideoView
+
+        if self.video is None:
+            self.video = VideoView(self.pipeline, self)
+            self.video.status.connect(self._status)
+            self.video.error.connect(self.show_error)
+            self.tabs.addTab(self.video, "Video")
+        self.tabs.setCurrentWidget(self.video)
+        return self.video.load(path)
 
     def open_image(self, path: Path) -> bool:
         try:
@@ -234,7 +252,7 @@ class MainWindow(QMainWindow):
         return True
 
     def open_dialog(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Open images", "", IMAGE_FILTER)
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open images", "", OPEN_FILTER)
         if paths:
             self.add_paths([Path(p) for p in paths])
 
@@ -371,4 +389,6 @@ class MainWindow(QMainWindow):
         self.training.shutdown()
         self.matting.shutdown(5000)
         self.jobs.shutdown(5000)
+        if self.video is not None:
+            self.video.shutdown()
         super().closeEvent(event)

@@ -116,12 +116,15 @@ class LearnedMatting:
         trimap: Optional[np.ndarray],
         *,
         refine: bool = True,
+        motion: Optional[np.ndarray] = None,
         progress: Optional[ProgressFn] = None,
         cancel: Optional[CancelToken] = None,
         timings: Optional[dict] = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """``(alpha (H,W), foreground (H,W,3))`` float32 in [0, 1] at the image's resolution; ``timings`` receives
-        the seconds of the ``prior`` stage and the ``networks``."""
+        the seconds of the ``prior`` stage and the ``networks``.
+
+        ``motion`` ``(4, H, W)`` float32: the frame's motion cues; None → the image's grayscale repeated."""
         from matting_studio.engine.models.infer import predict_alpha
 
         report(progress, 0.0, "Loading the learned models")
@@ -136,6 +139,7 @@ class LearnedMatting:
             ssrn=self._ssrn if refine else None,
             device=self._device,
             working_size=self.working_size,
+            motion=motion,
             cancel=cancel,
             timings=timings,
         )

@@ -240,6 +240,7 @@ class Pipeline:
         *,
         method: Optional[str] = None,
         soft_mask: Optional[np.ndarray] = None,
+        motion: Optional[np.ndarray] = None,
         progress: Optional[ProgressFn] = None,
         cancel: Optional[CancelToken] = None,
         timings: Optional[dict] = None,
@@ -248,6 +249,7 @@ class Pipeline:
         The learned methods add their ``prior`` and ``networks`` stage seconds to ``timings``.
 
         A trimap without an unknown region (a fully confident mask) is its own alpha; nothing is solved.
+        ``motion`` ``(4, H, W)``: the learned methods' motion cues (``core.motion``); None → the image repeated.
         """
         method = method or self.method
         trimap = trimap_ops.validate_trimap(trimap, image.shape, allow_fully_known=True)
@@ -258,7 +260,7 @@ class Pipeline:
             if soft_mask is None:  # a user / benchmark trimap is the only guidance (as DLMN-G was trained)
                 soft_mask = trimap
             return self._learned_models().predict(
-                image, soft_mask, trimap, refine=(method == "ssrn"), progress=progress, cancel=cancel,
+                image, soft_mask, trimap, refine=(method == "ssrn"), motion=motion, progress=progress, cancel=cancel,
                 timings=timings,
             )
         alpha = classical.run_method(
@@ -278,6 +280,7 @@ class Pipeline:
         *,
         trimap: Optional[np.ndarray] = None,
         soft_mask: Optional[np.ndarray] = None,
+        motion: Optional[np.ndarray] = None,
         progress: Optional[ProgressFn] = None,
         cancel: Optional[CancelToken] = None,
     ) -> PipelineResult:
@@ -286,6 +289,8 @@ class Pipeline:
         When the segmentation finds no subject (no pixel of the soft mask, or then of the alpha, reaches
         ``MASK_THRESHOLD``) the result has ``subject_found=False`` and a warning; its alpha is all 0 when nothing
         was solved.
+
+        ``motion`` ``(4, H, W)``: motion cues from the frame's neighbours (video, burst); None → one photo.
         """
         warnings: list[str] = []
         timings: dict[str, float] = {}
@@ -318,8 +323,8 @@ class Pipeline:
         report(progress, 0.35, f"Matting ({self.method})")
         t0 = time.perf_counter()
         alpha, foreground = self.matte(
-            image, trimap, soft_mask=soft_mask, progress=sub_progress(progress, 0.35, 1.0), cancel=cancel,
-            timings=timings,
+            image, trimap, soft_mask=soft_mask, motion=motion, progress=sub_progress(progress, 0.35, 1.0),
+            cancel=cancel, timings=timings,
         )
         timings["matting"] = time.perf_counter() - t0
         if enclosed is not None and self.method in LEARNED_METHODS and enclosed.kept.any():

@@ -1,0 +1,36 @@
+"""The Video tab: opening a clip shows its frames and a composite preview; export runs in a worker."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "video"))
+from video_clips import decode, disc_frames, write_clip  # noqa: E402
+
+
+def test_opening_a_clip_previews_a_frame_and_exports(window, qtbot, tmp_path):
+    clip = write_clip(tmp_path / "clip.mp4", disc_frames(5, 96, 64))
+    assert window.add_paths([clip]) == 0  # not an image for the filmstrip
+    view = window.video
+    assert window.tabs.currentWidget() is view and view.slider.maximum() == 4
+    qtbot.waitUntil(lambda: view.preview_image is not None or bool(window.errors), timeout=120000)
+    assert not window.errors
+    assert view.preview_image.shape == (64, 96, 4)  # transparent by default: an RGBA cut-out
+    view.backgrounds.setCurrentText("Green")
+    qtbot.waitUntil(lambda: view.preview_image.shape == (64, 96, 3), timeout=120000)
+    corner = view.preview_image[:4, :4].reshape(-1, 3).mean(axis=0)
+    assert corner[1] > 0.6 and corner[0] < 0.1  # outside the fake segmenter's disc: the green background
+    out = tmp_path / "out.mp4"
+    with qtbot.waitSignal(view.exported, timeout=180000):
+        view.export(out)
+    assert len(decode(out)[0]) == 5 and not view.progress.isVisible()
+
+
+def test_a_bad_clip_is_an_error_message(window, tmp_path):
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(b"nope")
+    window.add_paths([bad])
+    assert window.errors and "not a readable video" in window.errors[-1]
