@@ -42,6 +42,7 @@ def spec(monkeypatch):
     hooks = types.ModuleType("PyInstaller.utils.hooks")
     hooks.collect_submodules = lambda name: [f"{name}.*"]
     hooks.copy_metadata = lambda name: [(f"<metadata of {name}>", f"{name}.dist-info")]
+    hooks.collect_dynamic_libs = lambda name, search_patterns=None: [(f"<libraries of {name}>", name)]
     for name in ("PyInstaller", "PyInstaller.utils"):
         monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
     monkeypatch.setitem(sys.modules, "PyInstaller.utils.hooks", hooks)
@@ -81,6 +82,7 @@ def test_spec_bundles_every_model_and_the_resources_where_the_code_looks(spec):
     assert (ROOT / "resources" / "samples") in {Path(s) for s, d in datas if d == "resources/samples"}
     assert (ICONS, "matting_studio/resources") in {(Path(s), d) for s, d in datas}
     assert made["Analysis"].args[0] == [str(PACKAGING / "launcher.py")]
+    assert ("<libraries of torchvision>", "torchvision") in made["Analysis"].kwargs["binaries"]  # its C++ ops
     assert namespace["VERSION"] == __version__
 
 
