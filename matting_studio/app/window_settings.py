@@ -23,10 +23,10 @@ def _as_list(value) -> list[str]:
 
 
 class WindowSettings:
-    """Reads and writes the window's remembered state; ``settings`` defaults to the user's Matting Studio ones."""
+    """Reads and writes the window's remembered state in ``settings`` (the window's own QSettings)."""
 
-    def __init__(self, settings: Optional[QSettings] = None) -> None:
-        self.settings = settings if settings is not None else QSettings("MattingStudio", "Matting Studio")
+    def __init__(self, settings: QSettings) -> None:
+        self.settings = settings
 
     # -- geometry --------------------------------------------------------------------------------------
 
