@@ -97,6 +97,23 @@ def _progress_bar(total: int, desc: str):
     return tqdm(total=total, desc=desc, unit="img", disable=total < 2, file=sys.stderr)
 
 
+def _fetch_on_first_use(pipeline) -> None:
+    """Fetch the person segmenter's model before the first image (first run only), with progress on stderr."""
+    from matting_studio.engine import weights
+
+    if pipeline.segmenter_name != "person" or weights.is_available(weights.SELFIE.name):
+        return
+    _err("fetching the selfie segmentation model (first use only)")
+    shown = [-1]
+
+    def show(fraction: float, message: str) -> None:  # a line per 5 %, not per poll
+        if int(fraction * 20) != shown[0]:
+            shown[0] = int(fraction * 20)
+            print(f"  {fraction:4.0%} {message}", file=sys.stderr)
+
+    weights.ensure_weights(weights.SELFIE.name, progress=show)
+
+
 # -- cutout -------------------------------------------------------------------------------------------
 
 
@@ -143,6 +160,8 @@ def run_cutout(args: Namespace) -> int:
             print(f"{len(images) - len(jobs)} done, {len(jobs)} to go (existing outputs are kept; --force redoes them)")
 
     pipeline = _pipeline(args)
+    if any(t is None for t in trimaps):
+        _fetch_on_first_use(pipeline)
     from matting_studio.core.compositing import cutout_rgba
 
     failures = 0

@@ -307,3 +307,27 @@ def test_a_batch_rerun_skips_the_outputs_that_exist(toy, capsys):
     assert code == 0 and "2 done, 0 to go" in stdout
     code, stdout, _ = run(args + ["--force"], capsys)
     assert code == 0 and "done," not in stdout and imageio.load_image(out / "a.png").alpha is not None
+
+
+def test_cutout_fetches_the_selfie_model_first_with_progress_and_stops_cleanly_when_it_cannot(toy, capsys,
+                                                                                                monkeypatch):
+    from matting_studio.core.errors import WeightsError
+    from matting_studio.engine import weights
+
+    def failing_fetch(name, *, progress=None, allow_fetch=True):  # 40 polls of a download, then no network
+        for i in range(40):
+            progress(0.05 + 0.75 * i / 39, f"Downloading {i}")
+        raise WeightsError("pip could not download mediapipe==0.10.21: no network.")
+
+    monkeypatch.setattr(weights, "is_available", lambda name: name != weights.SELFIE.name)
+    monkeypatch.setattr(weights, "ensure_weights", failing_fetch)
+    code, out, err = run(["cutout", str(toy / "toy.png"), "-o", str(toy / "out.png")], capsys)
+    lines = err.strip().splitlines()
+    assert code == 2 and not (toy / "out.png").exists()
+    assert lines[0] == "matting-studio: fetching the selfie segmentation model (first use only)"
+    assert lines[-1] == "matting-studio: pip could not download mediapipe==0.10.21: no network."
+    assert 10 <= len(lines) - 2 <= 17  # a line per 5 % of the fetch, not one per poll
+    # with a trimap, or the object segmenter, nothing is fetched
+    code, _, err = run(["cutout", str(toy / "toy.png"), "--trimap", str(toy / "toy_trimap.png"), "--method", "cf",
+                        "-o", str(toy / "out.png")], capsys)
+    assert code == 0 and "fetching" not in err

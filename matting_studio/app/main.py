@@ -29,11 +29,14 @@ def run(paths: list[str]) -> int:
         return 2
     from PySide6.QtWidgets import QApplication
 
+    from matting_studio.app.app_icon import app_icon
     from matting_studio.app.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Matting Studio")
     app.setOrganizationName("MattingStudio")
+    app.setDesktopFileName("matting-studio")  # matches resources/matting-studio.desktop (Wayland, task bars)
+    app.setWindowIcon(app_icon())
     window = MainWindow()
     window.show()
     targets = [Path(p) for p in paths] or ([sample_image()] if sample_image() else [])

@@ -18,6 +18,7 @@ from matting_studio.app.compositor import CompositorPanel
 from matting_studio.app.export import KINDS, batch_export, export_array, free_name
 from matting_studio.app.matting_view import METHOD_TITLES, STAGE_PANES, MattingView
 from matting_studio.app.training_tab import TrainingTab
+from matting_studio.app.window_settings import WindowSettings
 from matting_studio.app.workers import Jobs, Worker
 from matting_studio.core import imageio
 from matting_studio.video.sources import VIDEO_SUFFIXES, is_video_path
@@ -25,7 +26,6 @@ from matting_studio.video.sources import VIDEO_SUFFIXES, is_video_path
 log = logging.getLogger(__name__)
 IMAGE_FILTER = "Images (" + " ".join(f"*{s}" for s in imageio.IMAGE_SUFFIXES) + ")"
 OPEN_FILTER = IMAGE_FILTER + ";;Videos (" + " ".join(f"*{s}" for s in VIDEO_SUFFIXES) + ")"
-MAX_RECENT = 10
 
 
 class MainWindow(QMainWindow):
@@ -35,6 +35,7 @@ class MainWindow(QMainWindow):
 
         self.setWindowTitle("Matting Studio")
         self.settings = settings or QSettings("MattingStudio", "Matting Studio")
+        self.window_settings = WindowSettings(self.settings)  # geometry, panes, recent files
         self.pipeline = pipeline or Pipeline(fast=True)
         methods = [m for m in available_methods()]
         self.setAcceptDrops(True)
@@ -71,14 +72,9 @@ class MainWindow(QMainWindow):
         self.training.error.connect(self.show_error)
         self.training.checkpoint_chosen.connect(self.use_checkpoint)
         self._build_menus()
-        saved = self.settings.value("panes")
-        if saved:
-            self.set_panes(set(str(saved).split(",")))
-        geometry = self.settings.value("geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1400, 900)
+        if (saved := self.window_settings.panes()) is not None:
+            self.set_panes(saved)
+        self.window_settings.restore_geometry(self)
         QTimer.singleShot(0, self, self._describe_engine)  # not after the window is gone
 
     # -- menus -----------------------------------------------------------------------------------------
@@ -140,7 +136,7 @@ class MainWindow(QMainWindow):
     def _pane_toggled(self) -> None:
         keys = {k for k, a in self.pane_actions.items() if a.isChecked()}
         self.matting.set_visible_panes(keys)
-        self.settings.setValue("panes", ",".join(sorted(keys)))
+        self.window_settings.set_panes(keys)
 
     # -- status ----------------------------------------------------------------------------------------
 
@@ -287,14 +283,12 @@ class MainWindow(QMainWindow):
             self.matting.load(self.matting.image, self.matting.gt_alpha, trimap=trimap)
 
     def _remember(self, path: Path) -> None:
-        recent = [p for p in (self.settings.value("recent") or []) if p != str(path)]
-        self.settings.setValue("recent", [str(path)] + recent[: MAX_RECENT - 1])
+        self.window_settings.add_recent(path)
         self._refresh_recent()
 
     def _refresh_recent(self) -> None:
         self.recent_menu.clear()
-        recent = self.settings.value("recent") or []
-        for p in recent if isinstance(recent, list) else [recent]:
+        for p in self.window_settings.recent_files():
             self._action(self.recent_menu, p, lambda _=False, q=p: self.add_paths([Path(q)]))
 
     # -- drag and drop ---------------------------------------------------------------------------------
@@ -383,7 +377,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802
         """Cancel every worker first (their late signals are ignored), then wait briefly for them to stop."""
-        self.settings.setValue("geometry", self.saveGeometry())
+        self.window_settings.save_geometry(self)
         self.matting.cancel_all()
         self.jobs.discard_all()
         self.training.shutdown()

