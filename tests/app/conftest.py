@@ -7,6 +7,18 @@ import pytest
 
 pytest.importorskip("PySide6")
 
+from matting_studio.engine.pipeline import Pipeline  # noqa: E402
+
+
+class DiscPipeline(Pipeline):
+    """The real pipeline with a fast, deterministic "segmenter": a centred disc (the real segmenters are
+    tested in tests/engine). Injected into the window, nothing patched."""
+
+    def segment(self, image, *, progress=None, cancel=None):
+        h, w = image.shape[:2]
+        yy, xx = np.mgrid[0:h, 0:w]
+        return (np.hypot(yy - h / 2, xx - w / 2) < min(h, w) / 3).astype(np.float32)
+
 
 @pytest.fixture
 def make_window(tmp_path, monkeypatch):
@@ -17,20 +29,11 @@ def make_window(tmp_path, monkeypatch):
     from PySide6.QtWidgets import QApplication
 
     from matting_studio.app.main_window import MainWindow
-    from matting_studio.engine.pipeline import Pipeline
 
     made = []
 
     def make():
-        pipeline = Pipeline(segmenter="object", method="cf", fast=True)
-
-        # a fast, deterministic "segmenter": a centred disc (the real ones are tested in tests/engine)
-        def fake_segment(image, *, progress=None, cancel=None):
-            h, w = image.shape[:2]
-            yy, xx = np.mgrid[0:h, 0:w]
-            return (np.hypot(yy - h / 2, xx - w / 2) < min(h, w) / 3).astype(np.float32)
-
-        monkeypatch.setattr(pipeline, "segment", fake_segment)
+        pipeline = DiscPipeline(segmenter="object", method="cf", fast=True)
         settings = QSettings(str(tmp_path / f"settings{len(made)}.ini"), QSettings.Format.IniFormat)
         win = MainWindow(settings=settings, pipeline=pipeline)
         win.errors = []
@@ -38,7 +41,7 @@ def make_window(tmp_path, monkeypatch):
         monkeypatch.setattr(win, "show_error", lambda msg: (win.errors.append(msg), original(msg)))
         win.matting.error.disconnect()
         win.matting.error.connect(win.show_error)
-        made.append((win, [win.matting.pool, win.jobs.pool]))
+        made.append((win, [win.matting.pool, win.matting.stage_jobs.pool, win.compositor.jobs.pool, win.jobs.pool]))
         return win
 
     yield make

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent, QWheelEvent
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QMouseEvent, QWheelEvent
+from PySide6.QtWidgets import QApplication
 
 from matting_studio.core import imageio
+from matting_studio.session import MethodResult
 
 
 def wait_for_method(qtbot, window, method, timeout=60000):
@@ -53,7 +55,7 @@ def test_cancel_a_running_method(window, qtbot):
     trimap[-20:] = 1
     window.matting.load(image, trimap=trimap)
     window.matting._rerun.stop()
-    window.matting._start_method("knn")
+    window.matting.session.run_methods(["knn"])
     worker = window.matting.workers["knn"]
     with qtbot.waitSignal(worker.signals.cancelled, timeout=60000):
         window.matting.cancel("knn")
@@ -65,26 +67,32 @@ def test_brush_stroke_then_undo(window, qtbot, composite_files):
     window.add_paths([composite_files])
     before = window.matting.trimap.copy()
     window.matting.brush_on.setChecked(True)
-    for button in window.matting.brush_group.buttons():
-        if button.text() == "FG":
-            button.setChecked(True)
-    brush = window.matting.panes["trimap"].canvas.brush
-    brush("press", QPointF(3, 3))
-    brush("move", QPointF(10, 4))
-    brush("release", QPointF(14, 5))
+    window.matting.brush_buttons[1.0].setChecked(True)  # FG
+    canvas = window.matting.panes["trimap"].canvas
+    drag(qtbot, canvas, [(3, 3), (10, 4), (14, 5)])
     assert window.matting.trimap[4, 8] == 1.0 and before[4, 8] == 0.0
-    window.matting.editor.stack.undo()
+    window.matting.undo()
     assert np.array_equal(window.matting.trimap, before)
-    window.matting.editor.stack.redo()
+    window.matting.redo()
     assert window.matting.trimap[4, 8] == 1.0
+
+
+def drag(qtbot, canvas, image_points, button=Qt.MouseButton.LeftButton):
+    """Press at the first image point, move through the others, release at the last (real mouse events)."""
+    screen = [canvas.to_screen(QPointF(x, y)).toPoint() for x, y in image_points]
+    qtbot.mousePress(canvas, button, pos=screen[0])
+    for p in screen[1:]:
+        QApplication.sendEvent(canvas, QMouseEvent(QEvent.Type.MouseMove, QPointF(p), canvas.mapToGlobal(QPointF(p)),
+                                                   Qt.MouseButton.NoButton, button, Qt.KeyboardModifier.NoModifier))
+    qtbot.mouseRelease(canvas, button, pos=screen[-1])
 
 
 def test_compositor_export_writes_the_expected_pixels(window, qtbot, tmp_path, synthetic_composite):
     from matting_studio.core.compositing import composite
 
     s = synthetic_composite
-    window.matting.image = s["image"]
-    window.matting.results["cf"] = (s["alpha"], s["fg"], 0.1)
+    window.matting.load(s["image"], trimap=s["trimap"]).results["cf"] = MethodResult("cf", s["alpha"], s["fg"], 0.1)
+    window.matting._rerun.stop()
     window.compositor.set_subject(s["image"], s["alpha"], s["fg"])
     window.compositor.set_color((0.0, 0.0, 1.0))
     out = window.export("composite", tmp_path / "comp.png", bits=16)
