@@ -1,0 +1,145 @@
+"""The matting view's editor behaviour (issue 17's bugs): band changes off the GUI thread, every image keeps
+its strokes, panes stay aligned while methods run, the brush paints on the photo and panning always works."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt
+
+from conftest import DiscPipeline
+
+from matting_studio.app.matting_view import method_title
+
+
+class BandRecordingPipeline(DiscPipeline):
+    """Records the thread and radii of every automatic trimap."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.trimaps: list[tuple[bool, int, int]] = []  # (on the GUI thread, erode, dilate)
+
+    def make_trimap(self, soft_mask, *, erode=None, dilate=None):
+        self.trimaps.append((threading.current_thread() is threading.main_thread(), erode, dilate))
+        return super().make_trimap(soft_mask, erode=erode, dilate=dilate)
+
+
+def test_band_changes_are_debounced_and_computed_off_the_gui_thread(make_window, qtbot, synthetic_composite):
+    window = make_window(BandRecordingPipeline)
+    qtbot.addWidget(window)
+    matting, pipeline = window.matting, window.pipeline
+    matting.load(synthetic_composite["image"])
+    qtbot.waitUntil(lambda: matting.trimap is not None, timeout=30000)
+    start, unknown = matting.dilate.value(), (matting.trimap == 0.5).sum()
+    for _ in range(10):  # ten clicks on the arrow
+        matting.dilate.stepUp()
+    qtbot.waitUntil(lambda: pipeline.trimaps[-1][2] == start + 10, timeout=30000)
+    qtbot.waitUntil(lambda: (matting.trimap == 0.5).sum() > unknown, timeout=30000)
+    assert len(pipeline.trimaps) == 2  # the first band, then one for the ten clicks
+    assert not any(on_gui for on_gui, _, _ in pipeline.trimaps)
+
+
+def test_strokes_and_undo_survive_switching_images(window, qtbot, photo_files, drag):
+    window.add_paths(list(photo_files))
+    matting = window.matting
+    qtbot.waitUntil(lambda: matting.trimap is not None, timeout=30000)
+    first_item = window.filmstrip.item(0)
+    matting.brush_on.setChecked(True)
+    matting.brush_buttons[1.0].setChecked(True)
+    drag(matting.panes["trimap"].canvas, [(3, 3), (14, 5)])
+    assert matting.trimap[4, 8] == 1.0 and "1 stroke(s)" in matting.panes["trimap"].detail_label.text()
+    window.filmstrip.setCurrentRow(1)
+    qtbot.waitUntil(lambda: matting.trimap is not None and matting.image.shape[0] == 80, timeout=30000)
+    window.filmstrip.setCurrentItem(first_item)
+    assert "1 stroke(s)" in matting.panes["trimap"].detail_label.text()
+    assert matting.trimap[4, 8] == 1.0
+    assert window.undo_action.isEnabled()
+    window.undo_action.trigger()
+    assert matting.trimap[4, 8] == 0.0 and "0 stroke(s)" in matting.panes["trimap"].detail_label.text()
+
+
+def test_running_panes_draw_the_image_as_large_as_idle_panes(gated_window, qtbot, composite_files):
+    window = gated_window
+    matting = window.matting
+    window.resize(1200, 800)
+    window.pipeline.gate.set()
+    with qtbot.waitSignal(matting.result_ready, timeout=60000, check_params_cb=lambda m: m == "cf"):
+        window.add_paths([composite_files])
+    window.pipeline.gate.clear()
+    matting.run_methods()  # a re-run: the alpha pane keeps its image while the method runs
+    qtbot.waitUntil(lambda: matting.panes["alpha"].progress.isVisible(), timeout=30000)
+    qtbot.wait(50)  # the layout settles (a paint cycle)
+    busy, idle = matting.panes["alpha"].canvas, matting.panes["input"].canvas
+    assert busy.qimage is not None
+    assert busy.height() == idle.height() and busy.width() == idle.width()
+    assert busy.image_rect() == idle.image_rect()
+
+
+def test_the_brush_paints_on_the_photo_and_the_right_button_pans(window, qtbot, composite_files, drag):
+    window.add_paths([composite_files])
+    matting = window.matting
+    before = matting.trimap.copy()
+    matting.brush_on.setChecked(True)
+    matting.brush_buttons[1.0].setChecked(True)
+    photo = matting.panes["input"].canvas
+    drag(photo, [(3, 3), (14, 5)])  # left button on the photo paints ...
+    assert matting.trimap[4, 8] == 1.0 and before[4, 8] == 0.0
+    assert matting.view.scale is None  # ... and does not pan
+    drag(photo, [(40, 32), (30, 32)], Qt.MouseButton.RightButton)  # the right button pans, brush on or off
+    assert matting.view.scale is not None and matting.view.center.x() > 40
+    assert len(matting.session.strokes) == 1
+    composite = matting.panes["composite"].canvas
+    qtbot.waitUntil(lambda: composite.qimage is not None, timeout=60000)
+    matting.view.fit()
+    drag(composite, [(70, 60), (75, 60)])  # the composite pane paints too
+    assert len(matting.session.strokes) == 2
+
+
+def test_the_trimap_pane_pans_when_the_brush_is_off(window, qtbot, composite_files, drag):
+    window.add_paths([composite_files])
+    matting = window.matting
+    strokes = len(matting.session.strokes)
+    drag(matting.panes["trimap"].canvas, [(40, 32), (30, 32)])
+    assert matting.view.scale is not None and matting.view.center.x() > 40
+    assert len(matting.session.strokes) == strokes
+
+
+def test_brush_size_is_in_screen_pixels_at_the_current_zoom(window, qtbot, composite_files, drag):
+    window.add_paths([composite_files])
+    matting = window.matting
+    matting.brush_on.setChecked(True)
+    canvas = matting.panes["trimap"].canvas
+    for scale in (2.0, 8.0):
+        matting.view.set(scale, QPointF(40, 32))
+        drag(canvas, [(40, 32)])
+        stroke = matting.session.strokes[-1]
+        assert np.isclose(stroke.radius * scale * 2, matting.brush.size)
+    size = matting.brush.size
+    next(a for a in window.brush_actions if a.shortcut().toString() == "]").trigger()
+    assert matting.brush.size > size and matting.brush_size.value() == matting.brush.size
+    next(a for a in window.brush_actions if a.shortcut().toString() == "[").trigger()
+    assert matting.brush.size == size
+
+
+def test_cancel_resets_the_method_caption(gated_window, qtbot, composite_files):
+    window = gated_window
+    matting = window.matting
+    window.set_panes({"input", "trimap", "alpha", "knn"})  # cf (the main method) and knn: one thread each
+    window.add_paths([composite_files])
+    qtbot.waitUntil(lambda: "Estimating" in matting.panes["knn"].detail_label.text(), timeout=30000)
+    with qtbot.waitSignal(matting.status, timeout=30000, check_params_cb=lambda t: "cancelled" in t):
+        matting.cancel("knn")
+    assert "Estimating" not in matting.panes["knn"].detail_label.text()
+    assert "Cancelled" in matting.panes["knn"].detail_label.text()
+
+
+def test_the_main_method_is_chosen_in_the_view(window, qtbot, composite_files):
+    with qtbot.waitSignal(window.matting.result_ready, timeout=60000, check_params_cb=lambda m: m == "cf"):
+        window.add_paths([composite_files])
+    matting = window.matting
+    box = matting.method_box
+    with qtbot.waitSignal(matting.result_ready, timeout=60000, check_params_cb=lambda m: m == "lkm"):
+        box.setCurrentIndex(box.findData("lkm"))
+    assert matting.main_method == "lkm"
+    assert matting.panes["alpha"].detail_label.text().startswith(method_title("lkm"))
