@@ -12,10 +12,21 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from matting_studio.app.brush import BrushTool
-from matting_studio.app.qt_images import display_rgb, to_qimage
+from matting_studio.app.qt_images import display_qimage, trimap_overlay
 from matting_studio.app.view_state import ViewState
+from matting_studio.app.workers import Jobs, Worker
 
 PAN_BUTTONS = (Qt.MouseButton.MiddleButton, Qt.MouseButton.RightButton)  # pan even while the brush is on
+SYNC_PIXELS = 250_000  # images up to this size are converted for display at once, larger ones in a worker
+
+
+def _convert_job(fn, array, *, progress, cancel) -> QImage:
+    return fn(array)
+
+
+def _cutout_qimage(fg_alpha) -> QImage:
+    fg, alpha = fg_alpha
+    return display_qimage(np.concatenate([fg, alpha[..., None]], 2))
 
 
 class ImageCanvas(QWidget):
@@ -210,6 +221,7 @@ class ImagePane(QWidget):
         layout.addWidget(self.caption)
         layout.addWidget(self.canvas, 1)
         self.canvas.installEventFilter(self)
+        self._jobs: Optional[Jobs] = None  # display conversions of large images
         self.set_busy(False)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - keeps the busy bar on the canvas's bottom edge
@@ -221,19 +233,48 @@ class ImagePane(QWidget):
         h = self.busy_bar.sizeHint().height()
         self.busy_bar.setGeometry(0, self.canvas.height() - h, self.canvas.width(), h)
 
+    def _convert(self, key: str, fn, array: Optional[np.ndarray], apply) -> None:
+        """``apply(fn(array))`` — at once for small arrays, else from a worker (the GUI thread stays free);
+        ``apply(None)`` for None."""
+        if self._jobs is not None:
+            self._jobs.discard(key)
+        shape = None if array is None else (array[0] if isinstance(array, tuple) else array).shape
+        if array is None or shape[0] * shape[1] <= SYNC_PIXELS:
+            apply(None if array is None else fn(array))
+            return
+        if self._jobs is None:
+            self._jobs = Jobs(self, max_threads=1)
+        self._jobs.start(key, Worker(_convert_job, fn, array), finished=apply)
+
     def set_image(self, array: Optional[np.ndarray], detail: str = "") -> None:
+        """Show ``array`` (float in [0, 1], ``(H,W)``, ``(H,W,3)`` or ``(H,W,4)`` over a checkerboard)."""
         self.array = array
-        self.canvas.qimage = None if array is None else to_qimage(display_rgb(array))
         self.canvas.message = ""
         self.detail_label.setText(detail)
+        self._convert("image", display_qimage, array, self._set_qimage)
+
+    def set_cutout(self, fg: np.ndarray, alpha: np.ndarray, detail: str = "") -> None:
+        """Show ``fg (H,W,3)`` cut out by ``alpha (H,W)`` over a checkerboard; ``array`` is ``fg``."""
+        self.array = fg
+        self.canvas.message = ""
+        self.detail_label.setText(detail)
+        self._convert("image", _cutout_qimage, (fg, alpha), self._set_qimage)
+
+    def _set_qimage(self, image: Optional[QImage]) -> None:
+        self.canvas.qimage = image
         self.canvas.update()
 
-    def set_overlay(self, image: Optional[QImage]) -> None:
+    def set_overlay(self, trimap: Optional[np.ndarray]) -> None:
+        """Draw ``trimap`` over the image in the overlay colours (None: no overlay)."""
+        self._convert("overlay", trimap_overlay, trimap, self._set_overlay)
+
+    def _set_overlay(self, image: Optional[QImage]) -> None:
         self.canvas.overlay = image
         self.canvas.update()
 
-    def set_before(self, array: Optional[np.ndarray], split: Optional[float]) -> None:
-        self.canvas.before = None if array is None else to_qimage(display_rgb(array))
+    def set_before(self, image: Optional[QImage], split: Optional[float]) -> None:
+        """The before/after divider: ``image`` left of ``split`` (0..1 of the width), this pane's right of it."""
+        self.canvas.before = image
         self.canvas.split = split
         self.canvas.update()
 

@@ -17,7 +17,6 @@ from matting_studio import classical
 from matting_studio.app.brush import VALUES as BRUSH_VALUES
 from matting_studio.app.brush import BrushTool
 from matting_studio.app.image_pane import ImagePane
-from matting_studio.app.qt_images import trimap_overlay
 from matting_studio.app.view_state import ViewState
 from matting_studio.app.workers import Jobs, SessionRunner
 from matting_studio.session import Band, CompositeOptions, MattingSession, SessionEvent
@@ -302,7 +301,7 @@ class MattingView(QWidget):
     def _show_trimap(self) -> None:
         s = self.session
         self.panes["trimap"].set_image(s.trimap, f"{len(s.strokes)} stroke(s)")
-        self.panes["input"].set_overlay(trimap_overlay(s.trimap))
+        self.panes["input"].set_overlay(s.trimap)
 
     def _pane_keys(self, key: str) -> list[str]:
         """The panes showing job ``key``: a method's own pane, and the alpha pane for the main method."""
@@ -318,7 +317,7 @@ class MattingView(QWidget):
         if method == self.session.main_method:
             self.panes["alpha"].set_busy(False)
             self.panes["alpha"].set_image(r.alpha, f"{method_title(method)} · {detail}")
-            self.panes["foreground"].set_image(np.concatenate([r.foreground, r.alpha[..., None]], 2), "cut-out")
+            self.panes["foreground"].set_cutout(r.foreground, r.alpha, "cut-out")
 
     def _show_composite(self) -> None:
         s = self.session
@@ -328,7 +327,8 @@ class MattingView(QWidget):
         split = self.split.value() / 100.0
         if pane.array is not s.composite_preview:
             pane.set_image(s.composite_preview, "on colour")
-        pane.set_before(s.image if split < 1 else None, split if split < 1 else None)
+        before = self.panes["input"].canvas.qimage
+        pane.set_before(before if split < 1 else None, split if split < 1 else None)
 
     def _on_event(self, event: SessionEvent) -> None:
         kind, key = event.kind, event.key

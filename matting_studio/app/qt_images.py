@@ -33,6 +33,11 @@ def display_rgb(array: np.ndarray) -> np.ndarray:
     return to_display_rgb(array)
 
 
+def display_qimage(array: np.ndarray) -> QImage:
+    """:func:`display_rgb` then :func:`to_qimage` (thread-safe: QImage, not QPixmap)."""
+    return to_qimage(display_rgb(array))
+
+
 def trimap_overlay(trimap: np.ndarray) -> QImage:
     """A trimap ``(H,W)`` {0, 0.5, 1} → an RGBA8888 QImage coloured by :data:`OVERLAY_RGBA`."""
     lut = np.array([OVERLAY_RGBA[trimap_ops.BACKGROUND], OVERLAY_RGBA[trimap_ops.UNKNOWN],

@@ -39,6 +39,7 @@ class Worker(QRunnable):
         self.fn, self.args, self.kwargs = fn, args, kwargs
         self.token = CancelToken()
         self.signals = WorkerSignals()
+        self.done = False  # set when run() has returned (or will never run)
         self.setAutoDelete(False)
 
     def cancel(self) -> None:
@@ -62,6 +63,7 @@ class Worker(QRunnable):
                 self.signals.finished.emit(result)
         finally:
             self.release()
+            self.done = True
 
 
 def start(worker: Worker, pool: QThreadPool | None = None) -> Worker:
@@ -86,6 +88,7 @@ class Jobs:
         self.pool = QThreadPool(owner)
         self.pool.setMaxThreadCount(max_threads)
         self.current: dict[str, Worker] = {}  # read-only for callers
+        self._alive: list[Worker] = []  # every started worker until it is done: its signals must outlive run()
 
     def start(self, key: str, worker: Worker, *, progress: Handler = None, finished: Handler = None,
               error: Handler = None, cancelled: Handler = None) -> Worker:
@@ -109,6 +112,7 @@ class Jobs:
         worker.signals.error.connect(relay(error, True))
         worker.signals.cancelled.connect(relay(cancelled, True))
         self.current[key] = worker
+        self._alive = [w for w in self._alive if not w.done] + [worker]
         self.pool.start(worker)
         return worker
 
@@ -120,6 +124,7 @@ class Jobs:
         worker.cancel()
         if self.pool.tryTake(worker):  # still queued: it will never run, so report for it
             worker.release()
+            worker.done = True
             worker.signals.cancelled.emit()
         return True
 
@@ -130,6 +135,7 @@ class Jobs:
             worker.cancel()
             if self.pool.tryTake(worker):
                 worker.release()
+                worker.done = True
         return worker
 
     def discard_all(self) -> list[str]:

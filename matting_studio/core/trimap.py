@@ -131,11 +131,18 @@ def validate_trimap(trimap: np.ndarray, shape: Sequence[int]) -> np.ndarray:
     out = np.full((h, w), UNKNOWN, np.float32)
     out[arr <= 0.1] = BACKGROUND
     out[arr >= 0.9] = FOREGROUND
-    if not (out == UNKNOWN).any():
-        raise TrimapError("The trimap has no unknown (grey) region, so there is nothing to solve.")
-    if not (out != UNKNOWN).any():
-        raise TrimapError("The trimap has no known foreground or background; paint some with the brush.")
+    check_solvable(out)
     return out
+
+
+def check_solvable(trimap: np.ndarray) -> None:
+    """Raise :class:`TrimapError` unless a {0, 0.5, 1} trimap has both unknown and known pixels (two cheap
+    passes, for callers that already hold a quantised trimap)."""
+    unknown = np.asarray(trimap) == UNKNOWN
+    if not unknown.any():
+        raise TrimapError("The trimap has no unknown (grey) region, so there is nothing to solve.")
+    if unknown.all():
+        raise TrimapError("The trimap has no known foreground or background; paint some with the brush.")
 
 
 def unknown_region(trimap: np.ndarray) -> np.ndarray:

@@ -271,7 +271,7 @@ class MattingSession:
             return []
         methods = list(self.wanted_methods() if methods is None else methods)
         try:
-            trimap_ops.validate_trimap(self.trimap, self.image.shape)
+            trimap_ops.check_solvable(self.trimap)  # composed from a validated base: only this can go wrong
         except TrimapError as exc:
             for m in [m for m in self.running if m in methods]:
                 self.runner.discard(m)

@@ -143,3 +143,80 @@ def test_the_main_method_is_chosen_in_the_view(window, qtbot, composite_files):
         box.setCurrentIndex(box.findData("lkm"))
     assert matting.main_method == "lkm"
     assert matting.panes["alpha"].detail_label.text().startswith(method_title("lkm"))
+
+
+class Heartbeat:
+    """A 5 ms QTimer on the GUI thread. Each gap between two ticks is how long the event loop did not run:
+    ``wall_ms`` as the clock saw it, ``cpu_ms`` the GUI thread's own CPU time in it (our code on the GUI
+    thread, without the time the OS gave the shared machine's other processes)."""
+
+    def __init__(self) -> None:
+        import time
+
+        from PySide6.QtCore import QTimer
+
+        self.wall, self.cpu = time.perf_counter, time.thread_time
+        self.last = (self.wall(), self.cpu())
+        self.wall_ms: list[float] = []
+        self.cpu_ms: list[float] = []
+        self.timer = QTimer(interval=5)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = (self.wall(), self.cpu())
+        self.wall_ms.append((now[0] - self.last[0]) * 1000.0)
+        self.cpu_ms.append((now[1] - self.last[1]) * 1000.0)
+        self.last = now
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+
+STALL_MS = 50  # issue 17's target: no event-loop stall over this while the band changes and methods run
+
+
+class QuickMattePipeline(DiscPipeline):
+    """A fast stand-in method (a blurred trimap, in OpenCV, which releases the GIL as the solvers do): the
+    test measures the GUI thread, not the solvers."""
+
+    def matte(self, image, trimap, *, progress=None, cancel=None, **kwargs):
+        import cv2
+
+        for i in range(4):
+            progress(i / 4, "solving")
+            cancel.raise_if_cancelled()
+            alpha = cv2.GaussianBlur(np.asarray(trimap, np.float32), (0, 0), 3 + i)
+        return alpha, image
+
+
+def test_the_event_loop_never_stalls_while_the_band_changes_and_methods_run(make_window, qtbot, capsys):
+    window = make_window(QuickMattePipeline)
+    qtbot.addWidget(window)
+    window.show()
+    matting = window.matting
+    window.resize(1400, 900)
+    window.set_panes({"input", "soft", "trimap", "alpha", "foreground", "composite", "rw", "knn"})
+    yy, xx = np.mgrid[0:1200, 0:1600].astype(np.float32)  # 1.9 MP: a display conversion takes > 50 ms
+    alpha = np.clip((400 - np.hypot(yy - 600, xx - 800)) / 6 + 0.5, 0, 1)
+    image = (alpha[..., None] * np.array([0.9, 0.3, 0.2]) + (1 - alpha[..., None]) * np.array([0.2, 0.4, 0.8]))
+    image = (image + 0.05 * np.random.default_rng(0).random(image.shape)).clip(0, 1).astype(np.float32)
+    qtbot.wait(100)  # the window is laid out before the measurement starts
+    beat = Heartbeat()
+    try:
+        matting.load(image)
+        qtbot.waitUntil(lambda: matting.trimap is not None, timeout=60000)
+        for _ in range(12):  # clicks on the dilate arrow while methods start and run
+            matting.dilate.stepUp()
+            qtbot.wait(40)
+        wanted = set(matting.session.wanted_methods())
+        qtbot.waitUntil(lambda: wanted <= set(matting.results) and not matting.workers
+                        and matting.session.composite_preview is not None, timeout=180000)
+        qtbot.wait(100)
+    finally:
+        beat.stop()
+    with capsys.disabled():
+        print(f"\nheartbeat: {len(beat.wall_ms)} ticks, worst gap {max(beat.wall_ms):.0f} ms wall-clock, "
+              f"worst GUI-thread CPU in a gap {max(beat.cpu_ms):.1f} ms")
+    assert len(beat.wall_ms) > 50
+    assert max(beat.cpu_ms) < STALL_MS, f"our code held the GUI thread for {max(beat.cpu_ms):.0f} ms"
