@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction
 from matting_studio.session import BackgroundMode, MethodResult
 
 
-def wait_for_main_result(qtbot, window, timeout=60000):
+def wait_for_main_result(qtbot, window, timeout=180000):
     with qtbot.waitSignal(window.matting.result_ready, timeout=timeout,
                           check_params_cb=lambda m: m == window.matting.main_method):
         pass
@@ -18,9 +18,9 @@ def wait_for_main_result(qtbot, window, timeout=60000):
 def test_the_preview_is_fitted_to_each_new_image_and_takes_f_and_1(window, qtbot, photo_files):
     compositor = window.compositor
     window.set_panes({"input", "trimap", "alpha"})
-    with qtbot.waitSignal(window.matting.result_ready, timeout=60000, check_params_cb=lambda m: m == "cf"):
+    with qtbot.waitSignal(window.matting.result_ready, timeout=180000, check_params_cb=lambda m: m == "cf"):
         window.add_paths(list(photo_files))
-    qtbot.waitUntil(lambda: compositor.preview.array is not None, timeout=30000)
+    qtbot.waitUntil(lambda: compositor.preview.array is not None, timeout=120000)
     window.tabs.setCurrentWidget(compositor)
     one_to_one = next(a for a in window.findChildren(QAction) if a.text() == "1:1")
     fit = next(a for a in window.findChildren(QAction) if a.text() == "Fit")
@@ -29,10 +29,10 @@ def test_the_preview_is_fitted_to_each_new_image_and_takes_f_and_1(window, qtbot
     fit.trigger()
     assert compositor.view.scale is None
     compositor.view.set(3.0, QPointF(5, 5))  # zoomed into the first image
-    with qtbot.waitSignal(window.matting.result_ready, timeout=60000, check_params_cb=lambda m: m == "cf"):
+    with qtbot.waitSignal(window.matting.result_ready, timeout=180000, check_params_cb=lambda m: m == "cf"):
         window.filmstrip.setCurrentRow(1)
     qtbot.waitUntil(lambda: compositor.preview.array is not None and compositor.preview.array.shape[0] == 80,
-                    timeout=30000)
+                    timeout=120000)
     assert compositor.view.scale is None
 
 
@@ -41,9 +41,9 @@ def test_the_preview_never_shows_the_previous_image(gated_window, qtbot, photo_f
     compositor = window.compositor
     window.set_panes({"input", "trimap", "alpha"})
     window.pipeline.gate.set()
-    with qtbot.waitSignal(window.matting.result_ready, timeout=60000, check_params_cb=lambda m: m == "cf"):
+    with qtbot.waitSignal(window.matting.result_ready, timeout=180000, check_params_cb=lambda m: m == "cf"):
         window.add_paths(list(photo_files))
-    qtbot.waitUntil(lambda: compositor.preview.array is not None, timeout=30000)
+    qtbot.waitUntil(lambda: compositor.preview.array is not None, timeout=120000)
     window.pipeline.gate.clear()  # the second image's methods keep running
     window.filmstrip.setCurrentRow(1)
     assert compositor.preview.array is None and compositor.alpha is None
@@ -56,7 +56,7 @@ def test_image_mode_without_an_image_says_so(window, qtbot, synthetic_composite)
     window.matting.load(s["image"], trimap=s["trimap"]).results["cf"] = MethodResult("cf", s["alpha"], s["fg"], 0.1)
     window.matting._rerun.stop()
     compositor.set_subject(s["image"], s["alpha"], s["fg"])
-    qtbot.waitUntil(lambda: compositor.preview.array is not None, timeout=30000)
+    qtbot.waitUntil(lambda: compositor.preview.array is not None, timeout=120000)
     compositor.set_mode(BackgroundMode.IMAGE)
     compositor.refresh_now()
     assert compositor.preview.array is None

@@ -234,7 +234,7 @@ def test_portrait_thumbnails_fit_and_the_filmstrip_never_scrolls_sideways(window
     window.add_paths(paths)
     strip = window.filmstrip
     qtbot.waitUntil(lambda: strip.horizontalScrollBar().maximum() == 0 and strip.verticalScrollBar().maximum() > 0,
-                    timeout=10000)
+                    timeout=60000)
     icon_size = strip.iconSize()
     item = strip.item(1)  # a portrait
     pixmap = item.icon().pixmap(icon_size)
@@ -247,7 +247,7 @@ def test_the_status_bar_shows_the_current_images_timings(gated_window, qtbot, ph
     window = gated_window
     window.set_panes({"input", "trimap", "alpha"})
     window.pipeline.gate.set()
-    with qtbot.waitSignal(window.matting.result_ready, timeout=60000, check_params_cb=lambda m: m == "cf"):
+    with qtbot.waitSignal(window.matting.result_ready, timeout=180000, check_params_cb=lambda m: m == "cf"):
         window.add_paths(list(photo_files))
     assert "Closed-form" in window.timing_label.text() or "s" in window.timing_label.text()
     window.pipeline.gate.clear()
@@ -258,7 +258,7 @@ def test_the_status_bar_shows_the_current_images_timings(gated_window, qtbot, ph
 
 
 def test_the_export_dialog_starts_in_the_last_export_folder(window, qtbot, composite_files, tmp_path):
-    with qtbot.waitSignal(window.matting.result_ready, timeout=60000, check_params_cb=lambda m: m == "cf"):
+    with qtbot.waitSignal(window.matting.result_ready, timeout=180000, check_params_cb=lambda m: m == "cf"):
         window.add_paths([composite_files])
     assert window.export_suggestion("alpha").parent == composite_files.parent  # nothing exported yet
     out = tmp_path / "exports"

@@ -30,12 +30,12 @@ def test_band_changes_are_debounced_and_computed_off_the_gui_thread(make_window,
     qtbot.addWidget(window)
     matting, pipeline = window.matting, window.pipeline
     matting.load(synthetic_composite["image"])
-    qtbot.waitUntil(lambda: matting.trimap is not None, timeout=30000)
+    qtbot.waitUntil(lambda: matting.trimap is not None, timeout=120000)
     start, unknown = matting.dilate.value(), (matting.trimap == 0.5).sum()
     for _ in range(10):  # ten clicks on the arrow
         matting.dilate.stepUp()
-    qtbot.waitUntil(lambda: pipeline.trimaps[-1][2] == start + 10, timeout=30000)
-    qtbot.waitUntil(lambda: (matting.trimap == 0.5).sum() > unknown, timeout=30000)
+    qtbot.waitUntil(lambda: pipeline.trimaps[-1][2] == start + 10, timeout=120000)
+    qtbot.waitUntil(lambda: (matting.trimap == 0.5).sum() > unknown, timeout=120000)
     assert len(pipeline.trimaps) == 2  # the first band, then one for the ten clicks
     assert not any(on_gui for on_gui, _, _ in pipeline.trimaps)
 
@@ -43,14 +43,14 @@ def test_band_changes_are_debounced_and_computed_off_the_gui_thread(make_window,
 def test_strokes_and_undo_survive_switching_images(window, qtbot, photo_files, drag):
     window.add_paths(list(photo_files))
     matting = window.matting
-    qtbot.waitUntil(lambda: matting.trimap is not None, timeout=30000)
+    qtbot.waitUntil(lambda: matting.trimap is not None, timeout=120000)
     first_item = window.filmstrip.item(0)
     matting.brush_on.setChecked(True)
     matting.brush_buttons[1.0].setChecked(True)
     drag(matting.panes["trimap"].canvas, [(3, 3), (14, 5)])
     assert matting.trimap[4, 8] == 1.0 and "1 stroke(s)" in matting.panes["trimap"].detail_label.text()
     window.filmstrip.setCurrentRow(1)
-    qtbot.waitUntil(lambda: matting.trimap is not None and matting.image.shape[0] == 80, timeout=30000)
+    qtbot.waitUntil(lambda: matting.trimap is not None and matting.image.shape[0] == 80, timeout=120000)
     window.filmstrip.setCurrentItem(first_item)
     assert "1 stroke(s)" in matting.panes["trimap"].detail_label.text()
     assert matting.trimap[4, 8] == 1.0
@@ -64,11 +64,11 @@ def test_running_panes_draw_the_image_as_large_as_idle_panes(gated_window, qtbot
     matting = window.matting
     window.resize(1200, 800)
     window.pipeline.gate.set()
-    with qtbot.waitSignal(matting.result_ready, timeout=60000, check_params_cb=lambda m: m == "cf"):
+    with qtbot.waitSignal(matting.result_ready, timeout=180000, check_params_cb=lambda m: m == "cf"):
         window.add_paths([composite_files])
     window.pipeline.gate.clear()
     matting.run_methods()  # a re-run: the alpha pane keeps its image while the method runs
-    qtbot.waitUntil(lambda: matting.panes["alpha"].progress.isVisible(), timeout=30000)
+    qtbot.waitUntil(lambda: matting.panes["alpha"].progress.isVisible(), timeout=120000)
     qtbot.wait(50)  # the layout settles (a paint cycle)
     busy, idle = matting.panes["alpha"].canvas, matting.panes["input"].canvas
     assert busy.qimage is not None
@@ -90,7 +90,7 @@ def test_the_brush_paints_on_the_photo_and_the_right_button_pans(window, qtbot, 
     assert matting.view.scale is not None and matting.view.center.x() > 40
     assert len(matting.session.strokes) == 1
     composite = matting.panes["composite"].canvas
-    qtbot.waitUntil(lambda: composite.qimage is not None, timeout=60000)
+    qtbot.waitUntil(lambda: composite.qimage is not None, timeout=180000)
     matting.view.fit()
     drag(composite, [(70, 60), (75, 60)])  # the composite pane paints too
     assert len(matting.session.strokes) == 2
@@ -127,19 +127,19 @@ def test_cancel_resets_the_method_caption(gated_window, qtbot, composite_files):
     matting = window.matting
     window.set_panes({"input", "trimap", "alpha", "knn"})  # cf (the main method) and knn: one thread each
     window.add_paths([composite_files])
-    qtbot.waitUntil(lambda: "Estimating" in matting.panes["knn"].detail_label.text(), timeout=30000)
-    with qtbot.waitSignal(matting.status, timeout=30000, check_params_cb=lambda t: "cancelled" in t):
+    qtbot.waitUntil(lambda: "Estimating" in matting.panes["knn"].detail_label.text(), timeout=120000)
+    with qtbot.waitSignal(matting.status, timeout=120000, check_params_cb=lambda t: "cancelled" in t):
         matting.cancel("knn")
     assert "Estimating" not in matting.panes["knn"].detail_label.text()
     assert "Cancelled" in matting.panes["knn"].detail_label.text()
 
 
 def test_the_main_method_is_chosen_in_the_view(window, qtbot, composite_files):
-    with qtbot.waitSignal(window.matting.result_ready, timeout=60000, check_params_cb=lambda m: m == "cf"):
+    with qtbot.waitSignal(window.matting.result_ready, timeout=180000, check_params_cb=lambda m: m == "cf"):
         window.add_paths([composite_files])
     matting = window.matting
     box = matting.method_box
-    with qtbot.waitSignal(matting.result_ready, timeout=60000, check_params_cb=lambda m: m == "lkm"):
+    with qtbot.waitSignal(matting.result_ready, timeout=180000, check_params_cb=lambda m: m == "lkm"):
         box.setCurrentIndex(box.findData("lkm"))
     assert matting.main_method == "lkm"
     assert matting.panes["alpha"].detail_label.text().startswith(method_title("lkm"))
@@ -205,7 +205,7 @@ def test_the_event_loop_never_stalls_while_the_band_changes_and_methods_run(make
     beat = Heartbeat()
     try:
         matting.load(image)
-        qtbot.waitUntil(lambda: matting.trimap is not None, timeout=60000)
+        qtbot.waitUntil(lambda: matting.trimap is not None, timeout=180000)
         for _ in range(12):  # clicks on the dilate arrow while methods start and run
             matting.dilate.stepUp()
             qtbot.wait(40)
