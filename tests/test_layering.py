@@ -24,7 +24,7 @@ def test_import_linter_contracts_hold():
 @pytest.mark.parametrize(
     "module",
     ["matting_studio.core", "matting_studio.classical", "matting_studio.engine", "matting_studio.training",
-     "matting_studio.cli"],
+     "matting_studio.session", "matting_studio.cli"],
 )
 def test_headless_packages_do_not_import_qt(module):
     code = f"import sys, {module}; print(any(m.split('.')[0] in ('PySide6', 'shiboken6') for m in sys.modules))"

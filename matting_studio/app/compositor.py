@@ -1,12 +1,13 @@
-"""Background-swap compositor: colour, image, blurred original or transparent; subject position and scale;
-colour decontamination on/off; live preview."""
+"""Background-swap compositor: colour, image, blurred original or transparent; subject anchor, position and
+scale; colour decontamination on/off; a live preview of exactly what is exported, rendered off the GUI
+thread. The options are a :class:`~matting_studio.session.CompositeOptions`."""
 
 from __future__ import annotations
 
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox, QColorDialog, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QPushButton,
@@ -15,31 +16,21 @@ from PySide6.QtWidgets import (
 
 from matting_studio.app.image_pane import ImagePane
 from matting_studio.app.view_state import ViewState
-from matting_studio.core import compositing
+from matting_studio.app.workers import Jobs, Worker
 from matting_studio.core.imageio import load_image
+from matting_studio.session import BackgroundMode, CompositeOptions, render_composite
+from matting_studio.session.compositing import Anchor
 
-MODES = ("Colour", "Image", "Blurred original", "Transparent")
+REFRESH_MS = 60  # debounce of the preview while a spin box changes
+NO_SUBJECT = "Run a method in the Matting tab first"
 
 
-def render_composite(image, alpha, fg, *, mode: str, color=(0.2, 0.8, 0.3), background=None,
-                     offset=(0.0, 0.0), scale: float = 1.0, decontaminate: bool = True) -> np.ndarray:
-    """The composite the compositor shows and exports: ``(H,W,3)``, or ``(H,W,4)`` for transparent."""
-    colours = fg if decontaminate else image
-    h, w = alpha.shape
-    colours, alpha = compositing.place_subject(colours, alpha, (h, w), offset=offset, scale=scale)
-    if mode == "Transparent":
-        return compositing.cutout_rgba(colours, alpha)
-    if mode == "Image" and background is not None:
-        bg = compositing.image_background(background, (h, w), "fill")
-    elif mode == "Blurred original":
-        bg = compositing.blurred_background(image)
-    else:
-        bg = compositing.solid_background((h, w), color)
-    return compositing.composite(colours, alpha, bg)
+def _render_job(image, alpha, fg, options, *, progress, cancel):
+    return render_composite(image, alpha, fg, options)
 
 
 class CompositorPanel(QWidget):
-    """Controls on the left, live preview on the right. ``changed`` fires when the settings change."""
+    """Controls on the left, live preview on the right. ``changed`` fires when the preview is updated."""
 
     changed = Signal()
     error = Signal(str)
@@ -49,9 +40,13 @@ class CompositorPanel(QWidget):
         self.setAcceptDrops(True)
         self.image = self.alpha = self.fg = None
         self.background: Optional[np.ndarray] = None
-        self.color = (0.2, 0.8, 0.3)
+        self.color = CompositeOptions().color
         self.mode = QComboBox()
-        self.mode.addItems(MODES)
+        for mode in BackgroundMode:
+            self.mode.addItem(mode.label, mode)
+        self.anchor = QComboBox()
+        for anchor in Anchor:
+            self.anchor.addItem(anchor.label, anchor)
         self.color_button = QPushButton("Colour…")
         self.color_button.clicked.connect(self.pick_color)
         self.image_button = QPushButton("Background image…")
@@ -60,7 +55,10 @@ class CompositorPanel(QWidget):
         self.scale = QDoubleSpinBox(minimum=0.05, maximum=4, singleStep=0.05, value=1.0)
         self.decontaminate = QCheckBox("Colour decontamination")
         self.decontaminate.setChecked(True)
-        for w in (self.mode,):
+        self.jobs = Jobs(self, max_threads=1)
+        self._timer = QTimer(self, singleShot=True, interval=REFRESH_MS)
+        self._timer.timeout.connect(self.refresh_now)
+        for w in (self.mode, self.anchor):
             w.currentIndexChanged.connect(self.refresh)
         for w in (self.dx, self.dy, self.scale):
             w.valueChanged.connect(self.refresh)
@@ -69,6 +67,7 @@ class CompositorPanel(QWidget):
         form.addRow("Background", self.mode)
         form.addRow("", self.color_button)
         form.addRow("", self.image_button)
+        form.addRow("Anchor", self.anchor)
         form.addRow("Position x", self.dx)
         form.addRow("Position y", self.dy)
         form.addRow("Scale", self.scale)
@@ -77,23 +76,43 @@ class CompositorPanel(QWidget):
         left.addLayout(form)
         left.addStretch(1)
         self.preview = ImagePane("preview", "Composite preview", ViewState(), self)
+        self.preview.set_message(NO_SUBJECT)
         layout = QHBoxLayout(self)
         layout.addLayout(left)
         layout.addWidget(self.preview, 1)
 
+    @property
+    def view(self) -> ViewState:
+        return self.preview.canvas.view
+
     def set_subject(self, image, alpha, fg) -> None:
+        """Show a new subject; a new image (another size) is fitted to the preview."""
+        new_image = self.image is not image
         self.image, self.alpha, self.fg = image, alpha, fg
-        self.refresh()
+        if new_image:
+            self.view.fit()
+        self.refresh_now()
+
+    def clear_subject(self, message: str = NO_SUBJECT) -> None:
+        """No subject (another image is being matted): the preview never shows the previous image."""
+        self.jobs.discard_all()
+        self.image = self.alpha = self.fg = None
+        self.preview.set_image(None)
+        self.preview.set_message(message)
+        self.view.fit()
 
     def pick_color(self) -> None:
         c = QColorDialog.getColor(QColor.fromRgbF(*self.color), self, "Background colour")
         if c.isValid():
             self.set_color((c.redF(), c.greenF(), c.blueF()))
 
+    def set_mode(self, mode: BackgroundMode) -> None:
+        self.mode.setCurrentIndex(self.mode.findData(mode))
+
     def set_color(self, rgb) -> None:
         self.color = tuple(rgb)
-        self.mode.setCurrentText("Colour")
-        self.refresh()
+        self.set_mode(BackgroundMode.COLOUR)
+        self.refresh_now()
 
     def pick_background(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Background image", "", "Images (*.png *.jpg *.jpeg *.tif *.tiff *.webp *.bmp *.heic)")
@@ -106,8 +125,8 @@ class CompositorPanel(QWidget):
         except Exception as exc:  # noqa: BLE001 - a message, never a crash
             self.error.emit(str(exc))
             return
-        self.mode.setCurrentText("Image")
-        self.refresh()
+        self.set_mode(BackgroundMode.IMAGE)
+        self.refresh_now()
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802
         if event.mimeData().hasUrls():
@@ -118,21 +137,42 @@ class CompositorPanel(QWidget):
         if urls:
             self.set_background_file(urls[0])
 
-    def settings(self) -> dict:
-        return {"mode": self.mode.currentText(), "color": self.color, "background": self.background,
-                "offset": (self.dx.value(), self.dy.value()), "scale": self.scale.value(),
-                "decontaminate": self.decontaminate.isChecked()}
+    def options(self) -> CompositeOptions:
+        return CompositeOptions(mode=self.mode.currentData(), color=self.color, background=self.background,
+                                offset=(self.dx.value(), self.dy.value()), scale=self.scale.value(),
+                                anchor=self.anchor.currentData(), decontaminate=self.decontaminate.isChecked())
 
     def render(self) -> Optional[np.ndarray]:
+        """The composite as exported (None without a subject); raises ``CompositingError`` on bad options."""
         if self.alpha is None:
             return None
-        return render_composite(self.image, self.alpha, self.fg, **self.settings())
+        return render_composite(self.image, self.alpha, self.fg, self.options())
 
     def refresh(self) -> None:
-        self.color_button.setEnabled(self.mode.currentText() == "Colour")
-        result = self.render()
-        if result is None:
-            self.preview.set_message("Run a method in the Matting tab first")
+        """Schedule a preview update (debounced)."""
+        self._timer.start()
+
+    def refresh_now(self) -> None:
+        self._timer.stop()
+        options = self.options()
+        self.color_button.setEnabled(options.mode is BackgroundMode.COLOUR)
+        if self.alpha is None:
+            self.preview.set_message(NO_SUBJECT)
             return
-        self.preview.set_image(result, self.mode.currentText())
+        if options.mode is BackgroundMode.IMAGE and options.background is None:
+            self.jobs.discard_all()
+            self.preview.set_image(None)
+            self.preview.set_message("Choose a background image (or drop one here)", detail=options.mode.label)
+            return
+        self.jobs.start("preview", Worker(_render_job, self.image, self.alpha, self.fg, options),
+                        finished=lambda comp: self._show(comp, options), error=self.error.emit)
+
+    def _show(self, comp: np.ndarray, options: CompositeOptions) -> None:
+        h, w = comp.shape[:2]
+        where = f"{options.anchor.label.lower()} {options.offset[0]:+.2f}, {options.offset[1]:+.2f}"
+        self.preview.set_image(comp, f"{options.mode.label} · {w}×{h} · {where} · scale {options.scale:.2f}")
         self.changed.emit()
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        self._timer.stop()
+        return self.jobs.shutdown(timeout_ms)

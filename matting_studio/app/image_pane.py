@@ -1,23 +1,37 @@
-"""A pane showing one image with the shared zoom/pan, a caption, an optional before/after split, and a
-progress bar with Cancel while its method runs."""
+"""A pane showing one image with the shared zoom/pan, a caption, an optional before/after split or coloured
+overlay, a zoom indicator, and a progress bar with Cancel drawn over the image while its method runs (so a
+busy pane's image has the same size as its neighbours')."""
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
-from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
-from matting_studio.app.qt_images import display_rgb, to_qimage
+from matting_studio.app.brush import BrushTool
+from matting_studio.app.qt_images import display_qimage, trimap_overlay
 from matting_studio.app.view_state import ViewState
+from matting_studio.app.workers import Jobs, Worker
 
-CAPTION_HEIGHT = 38
+PAN_BUTTONS = (Qt.MouseButton.MiddleButton, Qt.MouseButton.RightButton)  # pan even while the brush is on
+SYNC_PIXELS = 250_000  # images up to this size are converted for display at once, larger ones in a worker
+
+
+def _convert_job(fn, array, *, progress, cancel) -> QImage:
+    return fn(array)
+
+
+def _cutout_qimage(fg_alpha) -> QImage:
+    fg, alpha = fg_alpha
+    return display_qimage(np.concatenate([fg, alpha[..., None]], 2))
 
 
 class ImageCanvas(QWidget):
-    """Paints the image under the shared :class:`ViewState`; wheel zooms, drag pans (or paints a brush)."""
+    """Paints the image under the shared :class:`ViewState`; the wheel zooms, dragging pans, or paints with
+    ``brush`` (when set and on) — the middle and right buttons always pan."""
 
     def __init__(self, view: ViewState, parent=None) -> None:
         super().__init__(parent)
@@ -26,15 +40,30 @@ class ImageCanvas(QWidget):
         self.qimage: Optional[QImage] = None
         self.before: Optional[QImage] = None
         self.split: Optional[float] = None  # 0..1 position of the before/after divider
+        self.overlay: Optional[QImage] = None  # drawn over the image at ``overlay_opacity``
+        self.overlay_opacity = 0.5
         self.message = ""
-        self.brush: Optional[Callable[[str, QPointF], None]] = None  # ("press"|"move"|"release", image point)
-        self._drag: Optional[QPointF] = None
+        self.brush: Optional[BrushTool] = None
+        self.hover: Optional[QPointF] = None  # the mouse, for the brush outline
+        self._drag: Optional[QPointF] = None  # a pan in progress: its last screen position
+        self._painting = False
         self.setMinimumSize(160, 120)
-        self.setMouseTracking(False)
+        self.setMouseTracking(True)
+
+    def set_brush(self, brush: Optional[BrushTool]) -> None:
+        if self.brush is not None:
+            self.brush.changed.disconnect(self.update)
+        self.brush = brush
+        if brush is not None:
+            brush.changed.connect(self.update)
+
+    def brush_active(self) -> bool:
+        return self.brush is not None and self.brush.enabled and self.qimage is not None
 
     # geometry -----------------------------------------------------------------------------------------
 
-    def _scale_center(self) -> tuple[float, QPointF]:
+    def scale_center(self) -> tuple[float, QPointF]:
+        """(screen px per image px, image point at the canvas centre)."""
         if self.qimage is None:
             return 1.0, QPointF(0, 0)
         iw, ih = self.qimage.width(), self.qimage.height()
@@ -42,12 +71,18 @@ class ImageCanvas(QWidget):
             return min(self.width() / iw, self.height() / ih), QPointF(iw / 2, ih / 2)
         return self.view.scale, self.view.center
 
+    _scale_center = scale_center  # older name, used by tests
+
     def to_image(self, p: QPointF) -> QPointF:
-        s, c = self._scale_center()
+        s, c = self.scale_center()
         return QPointF(c.x() + (p.x() - self.width() / 2) / s, c.y() + (p.y() - self.height() / 2) / s)
 
+    def to_screen(self, p: QPointF) -> QPointF:
+        s, c = self.scale_center()
+        return QPointF(self.width() / 2 + (p.x() - c.x()) * s, self.height() / 2 + (p.y() - c.y()) * s)
+
     def image_rect(self) -> QRectF:
-        s, c = self._scale_center()
+        s, c = self.scale_center()
         iw, ih = (self.qimage.width(), self.qimage.height()) if self.qimage else (0, 0)
         return QRectF(self.width() / 2 - c.x() * s, self.height() / 2 - c.y() * s, iw * s, ih * s)
 
@@ -60,9 +95,14 @@ class ImageCanvas(QWidget):
             painter.setPen(QColor(200, 200, 200))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.message or "—")
             return
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, (self.view.scale or 0) < 2)
+        scale = self.scale_center()[0]
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, scale < 2)
         target = self.image_rect()
         painter.drawImage(target, self.qimage)
+        if self.overlay is not None and self.overlay_opacity > 0:
+            painter.setOpacity(self.overlay_opacity)
+            painter.drawImage(target, self.overlay)
+            painter.setOpacity(1.0)
         if self.before is not None and self.split is not None:
             x = target.left() + target.width() * self.split
             painter.save()
@@ -71,16 +111,43 @@ class ImageCanvas(QWidget):
             painter.restore()
             painter.setPen(QPen(QColor(255, 255, 255), 2))
             painter.drawLine(QPointF(x, target.top()), QPointF(x, target.bottom()))
+        self._paint_brush(painter)
+        painter.setPen(QColor(230, 230, 230))
+        painter.drawText(self.rect().adjusted(4, 4, -6, -4), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
+                         f"{scale * 100:.0f} %")
         if self.message:
             painter.setPen(QColor(255, 220, 120))
             painter.drawText(self.rect().adjusted(6, 6, -6, -6), Qt.AlignmentFlag.AlignTop, self.message)
+
+    def _paint_brush(self, painter: QPainter) -> None:
+        if not self.brush_active():
+            return
+        brush = self.brush
+        if self._painting and brush.points:  # the live stroke, in the colour it paints
+            path = QPainterPath(self.to_screen(QPointF(*brush.points[0])))
+            for x, y in brush.points[1:]:
+                path.lineTo(self.to_screen(QPointF(x, y)))
+            colour = QColor(brush.colour)
+            colour.setAlpha(160)
+            pen = QPen(colour, brush.size, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
+            painter.setPen(pen)
+            if len(brush.points) == 1:
+                painter.drawPoint(path.currentPosition())
+            else:
+                painter.drawPath(path)
+        if self.hover is not None:  # the brush outline: black and white, visible on any image
+            r = brush.size / 2.0
+            for colour, width in ((QColor(0, 0, 0), 3), (QColor(255, 255, 255), 1)):
+                painter.setPen(QPen(colour, width))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawEllipse(self.hover, r, r)
 
     # interaction --------------------------------------------------------------------------------------
 
     def wheelEvent(self, event) -> None:  # noqa: N802
         if self.qimage is None:
             return
-        s, _ = self._scale_center()
+        s, _ = self.scale_center()
         anchor = self.to_image(event.position())
         new = s * (1.25 ** (event.angleDelta().y() / 120.0))
         new = max(0.02, min(64.0, new))
@@ -89,28 +156,37 @@ class ImageCanvas(QWidget):
         self.view.set(new, center)
 
     def mousePressEvent(self, event) -> None:  # noqa: N802
-        if self.brush is not None and event.button() == Qt.MouseButton.LeftButton:
-            self.brush("press", self.to_image(event.position()))
-        else:
+        if event.button() == Qt.MouseButton.LeftButton and self.brush_active():
+            self._painting = True
+            self.brush.press(self.to_image(event.position()), self.scale_center()[0])
+        elif event.button() in PAN_BUTTONS or event.button() == Qt.MouseButton.LeftButton:
             self._drag = event.position()
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
-        if self.brush is not None and self._drag is None:
-            self.brush("move", self.to_image(event.position()))
+        self.hover = event.position()
+        if self._painting:
+            self.brush.move(self.to_image(event.position()))
         elif self._drag is not None and self.qimage is not None:
-            s, c = self._scale_center()
+            s, c = self.scale_center()
             d = event.position() - self._drag
             self._drag = event.position()
             self.view.set(s, QPointF(c.x() - d.x() / s, c.y() - d.y() / s))
+        elif self.brush_active():
+            self.update()
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802
-        if self.brush is not None and self._drag is None:
-            self.brush("release", self.to_image(event.position()))
+        if self._painting and event.button() == Qt.MouseButton.LeftButton:
+            self._painting = False
+            self.brush.release(self.to_image(event.position()))
         self._drag = None
+
+    def leaveEvent(self, event) -> None:  # noqa: N802
+        self.hover = None
+        self.update()
 
 
 class ImagePane(QWidget):
-    """Caption (title + details) above an :class:`ImageCanvas`, with a progress bar and Cancel button."""
+    """Caption (title + details) above an :class:`ImageCanvas`; a progress bar and Cancel over its bottom."""
 
     cancel_requested = Signal(str)
 
@@ -120,8 +196,6 @@ class ImagePane(QWidget):
         self.array: Optional[np.ndarray] = None
         self.canvas = ImageCanvas(view, self)
         self.caption = QWidget(self)
-        from PySide6.QtWidgets import QLabel
-
         self.title_label = QLabel(f"<b>{title}</b>")
         self.detail_label = QLabel("")
         self.detail_label.setStyleSheet("color: #555; font-size: 11px")
@@ -130,14 +204,15 @@ class ImagePane(QWidget):
         cap.setSpacing(0)
         cap.addWidget(self.title_label)
         cap.addWidget(self.detail_label)
-        self.progress = QProgressBar(self)
+        self.busy_bar = QWidget(self.canvas)  # a child of the canvas: it never takes the canvas's height
+        self.progress = QProgressBar(self.busy_bar)
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
         self.progress.setMaximumHeight(10)
-        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button = QPushButton("Cancel", self.busy_bar)
         self.cancel_button.clicked.connect(lambda: self.cancel_requested.emit(self.key))
-        bar = QHBoxLayout()
-        bar.setContentsMargins(4, 0, 4, 0)
+        bar = QHBoxLayout(self.busy_bar)
+        bar.setContentsMargins(4, 0, 4, 2)
         bar.addWidget(self.progress, 1)
         bar.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
@@ -145,28 +220,77 @@ class ImagePane(QWidget):
         layout.setSpacing(1)
         layout.addWidget(self.caption)
         layout.addWidget(self.canvas, 1)
-        layout.addLayout(bar)
+        self.canvas.installEventFilter(self)
+        self._jobs: Optional[Jobs] = None  # display conversions of large images
         self.set_busy(False)
 
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - keeps the busy bar on the canvas's bottom edge
+        if obj is self.canvas and event.type() == QEvent.Type.Resize:
+            self._place_busy_bar()
+        return False
+
+    def _place_busy_bar(self) -> None:
+        h = self.busy_bar.sizeHint().height()
+        self.busy_bar.setGeometry(0, self.canvas.height() - h, self.canvas.width(), h)
+
+    def _convert(self, key: str, fn, array: Optional[np.ndarray], apply) -> None:
+        """``apply(fn(array))`` — at once for small arrays, else from a worker (the GUI thread stays free);
+        ``apply(None)`` for None."""
+        if self._jobs is not None:
+            self._jobs.discard(key)
+        shape = None if array is None else (array[0] if isinstance(array, tuple) else array).shape
+        if array is None or shape[0] * shape[1] <= SYNC_PIXELS:
+            apply(None if array is None else fn(array))
+            return
+        if self._jobs is None:
+            self._jobs = Jobs(self, max_threads=1)
+        self._jobs.start(key, Worker(_convert_job, fn, array), finished=apply)
+
     def set_image(self, array: Optional[np.ndarray], detail: str = "") -> None:
+        """Show ``array`` (float in [0, 1], ``(H,W)``, ``(H,W,3)`` or ``(H,W,4)`` over a checkerboard)."""
         self.array = array
-        self.canvas.qimage = None if array is None else to_qimage(display_rgb(array))
         self.canvas.message = ""
         self.detail_label.setText(detail)
+        self._convert("image", display_qimage, array, self._set_qimage)
+
+    def set_cutout(self, fg: np.ndarray, alpha: np.ndarray, detail: str = "") -> None:
+        """Show ``fg (H,W,3)`` cut out by ``alpha (H,W)`` over a checkerboard; ``array`` is ``fg``."""
+        self.array = fg
+        self.canvas.message = ""
+        self.detail_label.setText(detail)
+        self._convert("image", _cutout_qimage, (fg, alpha), self._set_qimage)
+
+    def _set_qimage(self, image: Optional[QImage]) -> None:
+        self.canvas.qimage = image
         self.canvas.update()
 
-    def set_before(self, array: Optional[np.ndarray], split: Optional[float]) -> None:
-        self.canvas.before = None if array is None else to_qimage(display_rgb(array))
+    def set_overlay(self, trimap: Optional[np.ndarray]) -> None:
+        """Draw ``trimap`` over the image in the overlay colours (None: no overlay)."""
+        self._convert("overlay", trimap_overlay, trimap, self._set_overlay)
+
+    def _set_overlay(self, image: Optional[QImage]) -> None:
+        self.canvas.overlay = image
+        self.canvas.update()
+
+    def set_before(self, image: Optional[QImage], split: Optional[float]) -> None:
+        """The before/after divider: ``image`` left of ``split`` (0..1 of the width), this pane's right of it."""
+        self.canvas.before = image
         self.canvas.split = split
         self.canvas.update()
 
-    def set_message(self, text: str) -> None:
+    def set_message(self, text: str, detail: Optional[str] = None) -> None:
         self.canvas.message = text
+        if detail is not None:
+            self.detail_label.setText(detail)
         self.canvas.update()
 
     def set_busy(self, busy: bool, fraction: float = 0.0, message: str = "") -> None:
+        self.busy_bar.setVisible(busy)
         self.progress.setVisible(busy)
         self.cancel_button.setVisible(busy)
+        if busy:
+            self._place_busy_bar()
+            self.busy_bar.raise_()
         self.progress.setValue(int(fraction * 1000))
         if busy and message:
             self.detail_label.setText(message)

@@ -8,24 +8,27 @@ from pathlib import Path
 from typing import Optional
 
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QIcon, QImageReader, QKeySequence, QPixmap
+from PySide6.QtGui import QAction, QColor, QIcon, QImageReader, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QProgressDialog, QSplitter,
     QTabWidget,
 )
 
 from matting_studio.app.compositor import CompositorPanel
-from matting_studio.app.export import KINDS, batch_export, export_array, free_name
-from matting_studio.app.matting_view import METHOD_TITLES, STAGE_PANES, MattingView
+from matting_studio.app.matting_view import STAGE_PANES, MattingView, method_title
 from matting_studio.app.training_tab import TrainingTab
 from matting_studio.app.window_settings import WindowSettings
 from matting_studio.app.workers import Jobs, Worker
 from matting_studio.core import imageio
+from matting_studio.core.errors import MattingError
+from matting_studio.session import KINDS, BatchExportOptions, batch_export, export_array, free_name
 from matting_studio.video.sources import VIDEO_SUFFIXES, is_video_path
 
 log = logging.getLogger(__name__)
 IMAGE_FILTER = "Images (" + " ".join(f"*{s}" for s in imageio.IMAGE_SUFFIXES) + ")"
 OPEN_FILTER = IMAGE_FILTER + ";;Videos (" + " ".join(f"*{s}" for s in VIDEO_SUFFIXES) + ")"
+THUMB = QSize(96, 96)  # filmstrip thumbnails fit this square: portrait and landscape alike
+EXPORT_DIR_KEY = "export_dir"  # settings: the folder of the last export
 
 
 class MainWindow(QMainWindow):
@@ -40,13 +43,19 @@ class MainWindow(QMainWindow):
         methods = [m for m in available_methods()]
         self.setAcceptDrops(True)
         self.current: Optional[Path] = None
+        self.last_error = ""
         self.filmstrip = QListWidget()
         self.filmstrip.setViewMode(QListWidget.ViewMode.IconMode)
-        self.filmstrip.setIconSize(QSize(96, 72))
+        self.filmstrip.setIconSize(THUMB)
         self.filmstrip.setFlow(QListWidget.Flow.TopToBottom)
+        self.filmstrip.setWrapping(False)  # one column that scrolls down, never sideways
+        self.filmstrip.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.filmstrip.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.filmstrip.setGridSize(QSize(THUMB.width() + 24, THUMB.height() + 28))
+        self.filmstrip.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.filmstrip.setMaximumWidth(150)
-        self.filmstrip.setMinimumWidth(110)
-        self.filmstrip.currentItemChanged.connect(lambda item, _: item and self.open_image(Path(item.data(Qt.ItemDataRole.UserRole))))
+        self.filmstrip.setMinimumWidth(130)
+        self.filmstrip.currentItemChanged.connect(self._item_chosen)
         self.matting = MattingView(self.pipeline, methods, self)
         self.jobs = Jobs(self, max_threads=1)  # batch export
         self.compositor = CompositorPanel(self)
@@ -68,6 +77,7 @@ class MainWindow(QMainWindow):
         self.matting.status.connect(self._status)
         self.matting.error.connect(self.show_error)
         self.matting.result_ready.connect(self._result_ready)
+        self.matting.session_changed.connect(self._session_changed)
         self.compositor.error.connect(self.show_error)
         self.training.error.connect(self.show_error)
         self.training.checkpoint_chosen.connect(self.use_checkpoint)
@@ -104,27 +114,52 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         edit = self.menuBar().addMenu("&Edit")
-        undo = self.matting.editor.stack.createUndoAction(self, "Undo stroke")
-        undo.setShortcut(QKeySequence.StandardKey.Undo)
-        redo = self.matting.editor.stack.createRedoAction(self, "Redo stroke")
-        redo.setShortcut(QKeySequence.StandardKey.Redo)
-        edit.addAction(undo)
-        edit.addAction(redo)
-        self._action(edit, "Toggle trimap brush", lambda: self.matting.brush_on.toggle(), "B")
+        self.undo_action = self._action(edit, "Undo", self.matting.undo, QKeySequence.StandardKey.Undo)
+        self.redo_action = self._action(edit, "Redo", self.matting.redo, QKeySequence.StandardKey.Redo)
+        self.matting.history_changed.connect(self._history_changed)
+        self._history_changed()
+        edit.addSeparator()
+        brush = self.matting.brush
+        self.brush_actions = [
+            self._action(edit, "Toggle the trimap brush", lambda: self.matting.brush_on.toggle(), "B"),
+            self._action(edit, "Smaller brush", brush.shrink, "["),
+            self._action(edit, "Larger brush", brush.grow, "]"),
+            self._action(edit, "Brush paints FG / BG / Unknown (cycle)", brush.cycle_value, "X"),
+        ]
+        self.matting.set_brush_tooltip(self.brush_tooltip())
         view = self.menuBar().addMenu("&View")
-        self._action(view, "Fit", self.matting.view.fit, "F")
-        self._action(view, "1:1", self.matting.view.one_to_one, "1")
+        self._action(view, "Fit", lambda: self.active_view().fit(), "F")
+        self._action(view, "1:1", lambda: self.active_view().one_to_one(), "1")
         self._action(view, "Run methods", self.matting.run_methods, "Ctrl+R")
         panes = view.addMenu("Panes")
         self.pane_actions = {}
         for key in self.matting.panes:
-            title = dict(STAGE_PANES).get(key) or METHOD_TITLES.get(key, key)
+            title = dict(STAGE_PANES).get(key) or method_title(key)
             action = QAction(title, self, checkable=True)
             action.setChecked(key in self.matting.visible)
             action.toggled.connect(self._pane_toggled)
             panes.addAction(action)
             self.pane_actions[key] = action
         self._refresh_recent()
+
+    def brush_tooltip(self) -> str:
+        """The brush's help, made from the actions' own shortcuts (so it never promises other keys)."""
+        keys = "; ".join(f"{a.shortcut().toString()}: {a.text().lower()}" for a in self.brush_actions)
+        return (f"Paint the trimap on the input, trimap or composite pane with the left button (the middle or "
+                f"right button pans). {keys}.")
+
+    def active_view(self):
+        """The zoom/pan the View menu acts on: the compositor's preview on its tab, else the matting panes'."""
+        return self.compositor.view if self.tabs.currentWidget() is self.compositor else self.matting.view
+
+    def _history_changed(self) -> None:
+        session = self.matting.session
+        undo = session.history.undo_label if session else ""
+        redo = session.history.redo_label if session else ""
+        self.undo_action.setText(f"Undo {undo}" if undo else "Undo")
+        self.redo_action.setText(f"Redo {redo}" if redo else "Redo")
+        self.undo_action.setEnabled(bool(undo))
+        self.redo_action.setEnabled(bool(redo))
 
     def set_panes(self, keys: set[str]) -> None:
         for key, action in self.pane_actions.items():
@@ -148,17 +183,29 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # noqa: BLE001
             device = f"device unavailable ({exc})"
         self.device_label.setText(f"{device} · segmenter: {self.pipeline.segmenter_name} · method: "
-                                  f"{METHOD_TITLES.get(self.pipeline.method, self.pipeline.method)}")
+                                  f"{method_title(self.matting.default_method)}")
 
     def _status(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)
 
+    def _show_timings(self) -> None:
+        self.timing_label.setText(", ".join(f"{method_title(m)} {r.seconds:.2f}s"
+                                            for m, r in self.matting.results.items()))
+
     def _result_ready(self, method: str) -> None:
-        times = ", ".join(f"{METHOD_TITLES.get(m, m)} {r[2]:.2f}s" for m, r in self.matting.results.items())
-        self.timing_label.setText(times)
+        self._show_timings()
         if method == self.matting.main_method:
-            alpha, fg = self.matting.main_result()
-            self.compositor.set_subject(self.matting.image, alpha, fg)
+            r = self.matting.main_result()
+            self.compositor.set_subject(self.matting.image, r.alpha, r.foreground)
+
+    def _session_changed(self) -> None:
+        """Another image (or its kept session): timings and compositor show its results, or nothing yet."""
+        self._show_timings()
+        r = self.matting.main_result()
+        if r is not None:
+            self.compositor.set_subject(self.matting.image, r.alpha, r.foreground)
+        else:
+            self.compositor.clear_subject("Matting this image…")
 
     def show_error(self, message: str) -> None:
         """Errors go to the status bar and a non-blocking message box; the window stays usable."""
@@ -193,7 +240,7 @@ class MainWindow(QMainWindow):
             reader.setAutoTransform(True)
             size = reader.size()
             if size.isValid() and size.width() > 0:
-                reader.setScaledSize(size.scaled(QSize(96, 72), Qt.AspectRatioMode.KeepAspectRatio))
+                reader.setScaledSize(size.scaled(THUMB, Qt.AspectRatioMode.KeepAspectRatio))  # EXIF-turned too
             thumb = reader.read()
             if not thumb.isNull():
                 item.setIcon(QIcon(QPixmap.fromImage(thumb)))
@@ -214,14 +261,31 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(self.video, "Video")
         self.tabs.setCurrentWidget(self.video)
         return self.video.load(path)
+    def _item_chosen(self, item: Optional[QListWidgetItem], previous: Optional[QListWidgetItem]) -> None:
+        """Open the chosen filmstrip item; one that fails to open is marked and the selection goes back."""
+        if item is None:
+            return
+        if self.open_image(Path(item.data(Qt.ItemDataRole.UserRole))):
+            return
+        item.setForeground(QColor(200, 60, 60))
+        item.setToolTip(f"{item.data(Qt.ItemDataRole.UserRole)}\n{self.last_error}")
+        self.filmstrip.blockSignals(True)
+        self.filmstrip.setCurrentItem(previous)
+        if previous is None:
+            self.filmstrip.setCurrentRow(-1)
+        self.filmstrip.blockSignals(False)
 
     def open_image(self, path: Path) -> bool:
+        """Show ``path``: its kept session (strokes, undo history, results) or a new one. False on failure."""
+        key = str(Path(path).resolve())
+        if self.matting.show_session(key):
+            self._opened(Path(path), "")
+            return True
         try:
             loaded = imageio.load_image(path)
         except imageio.ImageReadError as exc:
             self.show_error(str(exc))
             return False
-        self.current = Path(path)
         gt = trimap = None
         if Path(path).parent.name == "image":  # dataset layout: ../alpha/NAME.png, ../trimap/NAME.png
             for folder in ("alpha", "trimap"):
@@ -240,12 +304,16 @@ class MainWindow(QMainWindow):
                 trimap = validate_trimap(trimap, loaded.rgb.shape)
             except Exception:  # noqa: BLE001 - fall back to automatic mode
                 trimap = None
-        self.matting.load(loaded.rgb, gt_alpha=gt, trimap=trimap)
+        self.matting.load(loaded.rgb, gt_alpha=gt, trimap=trimap, key=key)
         note = " (the file's own alpha channel is ignored for matting)" if loaded.has_alpha else ""
-        self._status(f"Opened {Path(path).name}{note}" + (" with its trimap" if trimap is not None else ""))
-        self._remember(Path(path))
-        self.setWindowTitle(f"Matting Studio — {Path(path).name}")
+        self._opened(Path(path), note + (" with its trimap" if trimap is not None else ""))
         return True
+
+    def _opened(self, path: Path, note: str) -> None:
+        self.current = path
+        self._status(f"Opened {path.name}{note}")
+        self._remember(path)
+        self.setWindowTitle(f"Matting Studio — {path.name}")
 
     def open_dialog(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(self, "Open images", "", OPEN_FILTER)
@@ -267,7 +335,7 @@ class MainWindow(QMainWindow):
             except imageio.ImageReadError as exc:
                 self.show_error(str(exc))
                 return
-            self.matting.gt_alpha = gt
+            self.matting.session.set_ground_truth(gt)
             self.matting.run_methods()
 
     def load_trimap_dialog(self) -> None:
@@ -280,7 +348,7 @@ class MainWindow(QMainWindow):
             except Exception as exc:  # noqa: BLE001
                 self.show_error(str(exc))
                 return
-            self.matting.load(self.matting.image, self.matting.gt_alpha, trimap=trimap)
+            self.matting.session.set_trimap(trimap)
 
     def _remember(self, path: Path) -> None:
         self.window_settings.add_recent(path)
@@ -311,20 +379,29 @@ class MainWindow(QMainWindow):
         if result is None:
             self.show_error("Nothing to export yet: run a method first.")
             return None
-        alpha, fg = result
-        comp = self.compositor.render() if kind == "composite" else None
         try:
-            return imageio.save_png(path, export_array(kind, self.matting.image, alpha, fg, comp), bits=bits,
-                                    overwrite=overwrite, inputs=[self.current] if self.current else [])
-        except imageio.ImageWriteError as exc:
+            comp = self.compositor.render() if kind == "composite" else None
+            written = imageio.save_png(path, export_array(kind, self.matting.image, result.alpha, result.foreground,
+                                                          comp), bits=bits, overwrite=overwrite,
+                                       inputs=[self.current] if self.current else [])
+        except MattingError as exc:
             self.show_error(str(exc))
             return None
+        self.settings.setValue(EXPORT_DIR_KEY, str(Path(written).parent))
+        return written
+
+    def export_suggestion(self, kind: str) -> Path:
+        """Where the export dialog starts: a free name in the last export folder (else beside the image)."""
+        folder = Path(self.settings.value(EXPORT_DIR_KEY) or self.current.parent)
+        if not folder.is_dir():
+            folder = self.current.parent
+        return free_name(folder / f"{self.current.stem}_{kind}.png")
 
     def export_dialog(self, kind: str, bits: int) -> None:
         if self.current is None:
             self.show_error("Open an image first.")
             return
-        suggestion = free_name(self.current.with_name(f"{self.current.stem}_{kind}.png"))
+        suggestion = self.export_suggestion(kind)
         path, _ = QFileDialog.getSaveFileName(self, f"Export {kind}", str(suggestion), "PNG (*.png)")
         if path:  # the dialog has already asked before replacing an existing file
             written = self.export(kind, Path(path), bits, overwrite=True)
@@ -345,7 +422,7 @@ class MainWindow(QMainWindow):
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.setMinimumDuration(0)
         run = lambda image, cancel=None: self._matte_whole(image, cancel)  # noqa: E731
-        worker = Worker(batch_export, paths, folder, run)
+        worker = Worker(batch_export, paths, folder, run, BatchExportOptions())
         self.batch_worker = self.jobs.start(
             "batch", worker,
             progress=lambda f, m: (dialog.setValue(int(f * 1000)), dialog.setLabelText(m)),
@@ -366,12 +443,10 @@ class MainWindow(QMainWindow):
 
         self.pipeline = Pipeline(segmenter=self.pipeline.segmenter_name, method="dlmng", device=self.pipeline.device,
                                  fast=self.pipeline.fast, weights=path)
-        self.matting.pipeline = self.pipeline
-        self.matting.main_method = "dlmng"
+        self.matting.set_pipeline(self.pipeline, "dlmng")
         self._describe_engine()
         self.tabs.setCurrentWidget(self.matting)
         self._status(f"Using {path} (DLMN-G) in the matting view")
-        self.matting.run_methods()
 
     # -- closing ---------------------------------------------------------------------------------------
 
@@ -381,6 +456,7 @@ class MainWindow(QMainWindow):
         self.matting.cancel_all()
         self.jobs.discard_all()
         self.training.shutdown()
+        self.compositor.shutdown(5000)
         self.matting.shutdown(5000)
         self.jobs.shutdown(5000)
         if self.video is not None:

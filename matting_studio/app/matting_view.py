@@ -1,65 +1,79 @@
 """The matting view: side-by-side panes (input, soft segmentation, trimap, alpha, foreground, composite and
-every comparison method) with shared zoom/pan; methods run in parallel workers and fill their panes."""
+every comparison method) with shared zoom/pan. It renders the current :class:`MattingSession` (one per
+filmstrip item) and forwards the user's edits to it; the session owns the state and runs the stages."""
 
 from __future__ import annotations
 
-import time
-from typing import Optional
+from typing import Hashable, Optional
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QButtonGroup, QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QRadioButton, QSlider, QSpinBox,
-    QVBoxLayout, QWidget,
+    QButtonGroup, QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QRadioButton, QSlider,
+    QSpinBox, QVBoxLayout, QWidget,
 )
 
 from matting_studio import classical
+from matting_studio.app.brush import VALUES as BRUSH_VALUES
+from matting_studio.app.brush import BrushTool
 from matting_studio.app.image_pane import ImagePane
-from matting_studio.app.trimap_editing import TrimapEditor
 from matting_studio.app.view_state import ViewState
-from matting_studio.app.workers import Jobs, Worker
-from matting_studio.core import trimap as trimap_ops
-from matting_studio.core.compositing import composite
+from matting_studio.app.workers import Jobs, SessionRunner
+from matting_studio.session import Band, CompositeOptions, MattingSession, SessionEvent
+from matting_studio.session.matting_session import COMPOSITE, SOFT, TRIMAP
 
 STAGE_PANES = [("input", "Input"), ("soft", "Soft segmentation"), ("trimap", "Trimap"), ("alpha", "Alpha"),
                ("foreground", "Foreground"), ("composite", "Composite")]
 METHOD_TITLES = {"ssrn": "DLMN-G + SSRN", "dlmng": "DLMN-G", **{k: v.label for k, v in classical.METHODS.items()}}
 DEFAULT_VISIBLE = {"input", "soft", "trimap", "alpha", "composite", "ssrn", "knn", "rw", "cf"}  # ssrn: when installed
+BRUSH_PANES = ("input", "trimap", "composite")  # the panes the brush paints on
+RERUN_MS, BAND_MS = 400, 300  # debounce: methods after a trimap change; the band after a spin box change
+MAX_SESSIONS = 64  # sessions kept (strokes, history, results); the oldest are dropped beyond
+
+
+def method_title(method: str) -> str:
+    return METHOD_TITLES.get(method, method)
 
 
 class MattingView(QWidget):
-    """Owns the current image's results. Signals: ``status(str)``, ``error(str)``, ``result_ready(str)``."""
+    """Renders one session at a time. Signals: ``status(str)``, ``error(str)``, ``result_ready(str)``
+    (a method's result is in ``session.results``), ``history_changed()``, ``session_changed()``."""
 
     status = Signal(str)
     error = Signal(str)
     result_ready = Signal(str)
+    history_changed = Signal()
+    session_changed = Signal()
 
     def __init__(self, pipeline, methods: list[str], parent=None) -> None:
         super().__init__(parent)
         self.pipeline = pipeline
         self.methods = methods
-        self.main_method = pipeline.method
+        self.default_method = pipeline.method
         self.view = ViewState()
-        # one current worker per pane key ("soft" or a method); superseded workers are cancelled and silenced
+        # one current worker per key; superseded workers are cancelled and silenced. Methods have their own
+        # pool, so a band change or the composite never waits behind a slow method.
         self.jobs = Jobs(self, max_threads=2)
+        self.stage_jobs = Jobs(self, max_threads=1)
         self.pool = self.jobs.pool
-        self.workers: dict[str, Worker] = self.jobs.current  # read-only view
-        self.image: Optional[np.ndarray] = None
-        self.gt_alpha: Optional[np.ndarray] = None
-        self.soft_mask: Optional[np.ndarray] = None
-        self.auto_trimap: Optional[np.ndarray] = None
-        self.trimap: Optional[np.ndarray] = None
-        self.results: dict[str, tuple[np.ndarray, np.ndarray, float]] = {}
-        self.background = (0.2, 0.8, 0.3)
-        self.editor = TrimapEditor(self._trimap_changed)
+        self.workers = self.jobs.current  # read-only view
+        self.runner = _SplitRunner(SessionRunner(self.jobs), SessionRunner(self.stage_jobs))
+        self.session: Optional[MattingSession] = None
+        self.sessions: dict[Hashable, MattingSession] = {}  # one per filmstrip item, oldest first
+        self.background = CompositeOptions().color
+        self.brush = BrushTool(self._stroke, self)
         self.panes: dict[str, ImagePane] = {}
-        for key, title in STAGE_PANES + [(m, METHOD_TITLES.get(m, m)) for m in methods]:
+        for key, title in STAGE_PANES + [(m, method_title(m)) for m in methods]:
             pane = ImagePane(key, title, self.view, self)
             pane.cancel_requested.connect(self.cancel)
             self.panes[key] = pane
+        for key in BRUSH_PANES:
+            self.panes[key].canvas.set_brush(self.brush)
         self.visible = {k for k in DEFAULT_VISIBLE if k in self.panes}
-        self._rerun = QTimer(self, singleShot=True, interval=400)
+        self._rerun = QTimer(self, singleShot=True, interval=RERUN_MS)
         self._rerun.timeout.connect(self.run_methods)
+        self._band_timer = QTimer(self, singleShot=True, interval=BAND_MS)
+        self._band_timer.timeout.connect(self._apply_band)
         self._build_controls()
         self.grid = QGridLayout()
         self.grid.setSpacing(4)
@@ -67,51 +81,85 @@ class MattingView(QWidget):
         layout.addLayout(self.controls)
         layout.addLayout(self.grid, 1)
         self.relayout()
-        self.panes["trimap"].canvas.brush = self._brush_event
 
     # -- controls --------------------------------------------------------------------------------------
 
     def _build_controls(self) -> None:
         self.controls = QHBoxLayout()
         self.brush_on = QCheckBox("Brush")
-        self.brush_on.setToolTip("Paint on the trimap pane (F/B/U choose the value)")
+        self.brush_on.toggled.connect(self.brush.set_enabled)
         self.brush_group = QButtonGroup(self)
-        self.brush_values = {}
-        for text, value in (("FG", 1.0), ("BG", 0.0), ("Unknown", 0.5)):
+        self.brush_buttons: dict[float, QRadioButton] = {}
+        for value, text in BRUSH_VALUES:
             button = QRadioButton(text)
+            button.toggled.connect(lambda on, v=value: on and self.brush.value != v and self.brush.set_value(v))
             self.brush_group.addButton(button)
-            self.brush_values[button] = value
-        self.brush_size = QSpinBox(minimum=1, maximum=200, value=12, suffix=" px")
+            self.brush_buttons[value] = button
+        self.brush_buttons[self.brush.value].setChecked(True)
+        self.brush_size = QSpinBox(minimum=2, maximum=400, value=self.brush.size, suffix=" px")
+        self.brush_size.setToolTip("Brush diameter in screen pixels at the current zoom")
+        self.brush_size.valueChanged.connect(lambda v: v != self.brush.size and self.brush.set_size(v))
+        self.brush.changed.connect(self._brush_changed)
+        self.overlay = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100, value=50)
+        self.overlay.setToolTip("Opacity of the trimap drawn over the input photo")
+        self.overlay.setMaximumWidth(90)
+        self.overlay.valueChanged.connect(self._overlay_changed)
         self.erode = QSpinBox(minimum=0, maximum=200, suffix=" px")
         self.dilate = QSpinBox(minimum=0, maximum=200, suffix=" px")
         self.erode.setToolTip("Automatic trimap: erosion radius (known foreground)")
         self.dilate.setToolTip("Automatic trimap: dilation radius (known background)")
         for spin in (self.erode, self.dilate):
-            spin.valueChanged.connect(self._trimap_params_changed)
+            spin.setKeyboardTracking(False)  # typing "90" is one change, not 9 then 90
+            spin.valueChanged.connect(self._band_timer.start)
+        self.method_box = QComboBox()
+        self.method_box.setToolTip("The main method: its result is the alpha, the cut-out and the composite")
+        for method in self.methods:
+            self.method_box.addItem(method_title(method), method)
+        self.method_box.currentIndexChanged.connect(self._method_chosen)
         self.split = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100, value=100)
         self.split.setToolTip("Before/after: input vs composite")
-        self.split.valueChanged.connect(self._update_composite)
+        self.split.valueChanged.connect(self._show_composite)
         self.run_button = QPushButton("Run methods")
         self.run_button.clicked.connect(self.run_methods)
         self.controls.addWidget(self.brush_on)
         for button in self.brush_group.buttons():
             self.controls.addWidget(button)
-        self.brush_group.buttons()[0].setChecked(True)
-        self.controls.addWidget(QLabel("size"))
-        self.controls.addWidget(self.brush_size)
+        for widget in (QLabel("size"), self.brush_size, QLabel("overlay"), self.overlay):
+            self.controls.addWidget(widget)
         self.controls.addSpacing(12)
-        self.controls.addWidget(QLabel("erode"))
-        self.controls.addWidget(self.erode)
-        self.controls.addWidget(QLabel("dilate"))
-        self.controls.addWidget(self.dilate)
+        for widget in (QLabel("erode"), self.erode, QLabel("dilate"), self.dilate):
+            self.controls.addWidget(widget)
+        self.controls.addSpacing(12)
+        self.controls.addWidget(QLabel("method"))
+        self.controls.addWidget(self.method_box)
         self.controls.addSpacing(12)
         self.controls.addWidget(QLabel("before/after"))
         self.controls.addWidget(self.split, 1)
         self.controls.addWidget(self.run_button)
+        self._show_method(self.default_method)
+
+    def set_brush_tooltip(self, text: str) -> None:
+        for widget in [self.brush_on, *self.brush_buttons.values()]:
+            widget.setToolTip(text)
+
+    def _brush_changed(self) -> None:
+        if self.brush_size.value() != self.brush.size:
+            self.brush_size.setValue(self.brush.size)
+        button = self.brush_buttons[self.brush.value]
+        if not button.isChecked():
+            button.setChecked(True)
+        if self.brush_on.isChecked() != self.brush.enabled:
+            self.brush_on.setChecked(self.brush.enabled)
+
+    def _overlay_changed(self) -> None:
+        self.panes["input"].canvas.overlay_opacity = self.overlay.value() / 100.0
+        self.panes["input"].canvas.update()
 
     def set_visible_panes(self, keys: set[str]) -> None:
         self.visible = {k for k in keys if k in self.panes}
         self.relayout()
+        if self.session is not None:
+            self.session.set_comparison(self._comparison())
 
     def relayout(self) -> None:
         for pane in self.panes.values():
@@ -123,178 +171,287 @@ class MattingView(QWidget):
             self.grid.addWidget(self.panes[key], i // columns, i % columns)
             self.panes[key].setVisible(True)
 
-    # -- loading ---------------------------------------------------------------------------------------
+    def _comparison(self) -> list[str]:
+        return [m for m in self.methods if m in self.visible]
+
+    # -- the session's state, read-only (for the window and tests) -------------------------------------
+
+    image = property(lambda self: self.session.image if self.session else None)
+    gt_alpha = property(lambda self: self.session.gt_alpha if self.session else None)
+    soft_mask = property(lambda self: self.session.soft_mask if self.session else None)
+    trimap = property(lambda self: self.session.trimap if self.session else None)
+    results = property(lambda self: self.session.results if self.session else {})
+    main_method = property(lambda self: self.session.main_method if self.session else self.default_method)
+
+    def main_result(self):
+        """The main method's :class:`MethodResult`, or None."""
+        return self.session.main_result() if self.session else None
+
+    # -- sessions --------------------------------------------------------------------------------------
+
+    def new_session(self, image: np.ndarray, gt_alpha=None, trimap=None) -> MattingSession:
+        return MattingSession(self.pipeline, image, gt_alpha=gt_alpha, trimap=trimap, runner=self.runner,
+                              main_method=self.default_method, comparison=self._comparison(),
+                              preview=CompositeOptions(color=self.background))
+
+    def load(self, image: np.ndarray, gt_alpha=None, trimap=None, key: Optional[Hashable] = None) -> MattingSession:
+        """Show a new session for ``image`` (kept under ``key`` when given) and start it."""
+        session = self.new_session(image, gt_alpha, trimap)
+        if key is not None:
+            self.sessions.pop(key, None)
+            self.sessions[key] = session
+            while len(self.sessions) > MAX_SESSIONS:
+                self.sessions.pop(next(iter(self.sessions)))
+        self.set_session(session)
+        return session
+
+    def show_session(self, key: Hashable) -> bool:
+        """Show the kept session of ``key`` (its strokes, history and results); False if there is none."""
+        session = self.sessions.get(key)
+        if session is None:
+            return False
+        self.set_session(session)
+        return True
+
+    def set_session(self, session: MattingSession) -> None:
+        """Render ``session`` and resume its work; the previous one stops its jobs but keeps its state."""
+        self._rerun.stop()
+        self._band_timer.stop()
+        if self.session is not None:
+            self.session.events.disconnect(self._on_event)
+            self.session.suspend()
+        self.jobs.discard_all()
+        self.stage_jobs.discard_all()
+        self.session = session
+        session.set_comparison(self._comparison())
+        session.events.connect(self._on_event)
+        self._render_all()
+        self.session_changed.emit()
+        self.history_changed.emit()
+        session.start()
+
+    def set_pipeline(self, pipeline, method: str) -> None:
+        """A new pipeline (e.g. new weights): every kept session uses it, and forgets ``method``'s results."""
+        self.pipeline = pipeline
+        self.default_method = method
+        for session in self.sessions.values():
+            session.stages = pipeline
+            session.results.pop(method, None)
+        if self.session is not None and self.session not in self.sessions.values():
+            self.session.stages = pipeline
+            self.session.results.pop(method, None)
+        self._show_method(method)
+        if self.session is not None:
+            self.session.set_main_method(method)
+            self._render_all()
+            self.session.start()
 
     def cancel_all(self) -> None:
         """Cancel every running worker; their late signals are ignored (a new image or closing)."""
         self._rerun.stop()
+        self._band_timer.stop()
+        if self.session is not None:
+            self.session.suspend()
         self.jobs.discard_all()
+        self.stage_jobs.discard_all()
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Cancel everything and wait briefly for the workers to stop (closing the window)."""
-        self._rerun.stop()
-        return self.jobs.shutdown(timeout_ms)
-
-    def load(self, image: np.ndarray, gt_alpha: Optional[np.ndarray] = None, trimap: Optional[np.ndarray] = None) -> None:
-        """Show a new image and start the pipeline (segmentation, or the given trimap)."""
         self.cancel_all()
-        self.image, self.gt_alpha = image, gt_alpha
-        self.soft_mask = self.auto_trimap = self.trimap = None
-        self.results.clear()
-        self.editor.clear()
+        return self.jobs.shutdown(timeout_ms) and self.stage_jobs.shutdown(timeout_ms)
+
+    # -- rendering -------------------------------------------------------------------------------------
+
+    def _render_all(self) -> None:
+        s = self.session
         for pane in self.panes.values():
             pane.set_image(None)
             pane.set_busy(False)
-        h, w = image.shape[:2]
-        self.panes["input"].set_image(image, f"{w}×{h}" + (" · ground truth loaded" if gt_alpha is not None else ""))
+        h, w = s.shape
+        self.panes["input"].set_image(s.image, f"{w}×{h}" + (" · ground truth loaded" if s.gt_alpha is not None else ""))
+        self.panes["input"].set_overlay(None)
         self.view.fit()
-        band = trimap_ops.default_band(image.shape)
-        for spin in (self.erode, self.dilate):
+        for spin, value in ((self.erode, s.band.erode), (self.dilate, s.band.dilate)):
             spin.blockSignals(True)
-            spin.setValue(band)
+            spin.setValue(value)
             spin.blockSignals(False)
-        if trimap is not None:
-            self.auto_trimap = trimap
-            self._trimap_changed(run=True)
+        self._show_method(s.main_method)
+        if s.soft_mask is not None:
+            self._show_soft()
+        if s.trimap is not None:
+            self._show_trimap()
+        for method in s.results:
+            self._show_result(method)
+        self._show_composite()
+        for key in s.running:
+            self._on_event(SessionEvent("started", key))
+
+    def _show_method(self, method: str) -> None:
+        index = self.method_box.findData(method)
+        if index < 0:
+            self.method_box.addItem(method_title(method), method)
+            index = self.method_box.count() - 1
+        self.method_box.blockSignals(True)
+        self.method_box.setCurrentIndex(index)
+        self.method_box.blockSignals(False)
+
+    def _show_soft(self) -> None:
+        self.panes["soft"].set_image(self.session.soft_mask, self.pipeline.segmenter_name)
+
+    def _show_trimap(self) -> None:
+        s = self.session
+        self.panes["trimap"].set_image(s.trimap, f"{len(s.strokes)} stroke(s)")
+        self.panes["input"].set_overlay(s.trimap)
+
+    def _pane_keys(self, key: str) -> list[str]:
+        """The panes showing job ``key``: a method's own pane, and the alpha pane for the main method."""
+        keys = [key, "alpha"] if key == self.session.main_method else [key]
+        return [k for k in keys if k in self.panes]
+
+    def _show_result(self, method: str) -> None:
+        r = self.session.results[method]
+        detail = f"{r.seconds:.2f} s" + (f" · {r.metrics_text()}" if r.metrics else "")
+        if method in self.panes:
+            self.panes[method].set_busy(False)
+            self.panes[method].set_image(r.alpha, detail)
+        if method == self.session.main_method:
+            self.panes["alpha"].set_busy(False)
+            self.panes["alpha"].set_image(r.alpha, f"{method_title(method)} · {detail}")
+            self.panes["foreground"].set_cutout(r.foreground, r.alpha, "cut-out")
+
+    def _show_composite(self) -> None:
+        s = self.session
+        pane = self.panes["composite"]
+        if s is None or s.composite_preview is None:
             return
-        pane = self.panes["soft"]
-        pane.set_busy(True, 0, "segmenting…")
-        self.jobs.start("soft", Worker(self.pipeline.segment, image),
-                        progress=lambda f, m: pane.set_busy(True, f, m), finished=self._segmented,
-                        error=lambda msg: self._failed("soft", msg), cancelled=lambda: self._cancelled("soft"))
-        self.status.emit("Segmenting…")
+        split = self.split.value() / 100.0
+        if pane.array is not s.composite_preview:
+            pane.set_image(s.composite_preview, "on colour")
+        before = self.panes["input"].canvas.qimage
+        pane.set_before(before if split < 1 else None, split if split < 1 else None)
 
-    def _segmented(self, mask: np.ndarray) -> None:
-        from matting_studio.engine.pipeline import NO_SUBJECT
-
-        self.soft_mask = mask
-        self.panes["soft"].set_busy(False)
-        found = trimap_ops.has_subject(mask)
-        self.panes["soft"].set_image(mask, self.pipeline.segmenter_name + ("" if found else " · no subject found"))
-        if not found:  # the methods still run and show the empty alpha
-            self.status.emit(NO_SUBJECT)
-        self._trimap_params_changed()
-
-    def _trimap_params_changed(self) -> None:
-        if self.soft_mask is None:
-            return
-        self.auto_trimap = self.pipeline.make_trimap(self.soft_mask, erode=self.erode.value(),
-                                                     dilate=self.dilate.value(), image=self.image)
-        self._trimap_changed(run=True)
-
-    def _trimap_changed(self, run: bool = True) -> None:
-        if self.auto_trimap is None:
-            return
-        self.trimap = trimap_ops.trimap_from_strokes(self.auto_trimap.shape, self.editor.strokes, base=self.auto_trimap)
-        self.panes["trimap"].set_image(self.trimap, f"{len(self.editor.strokes)} stroke(s)")
-        if run:
+    def _on_event(self, event: SessionEvent) -> None:
+        kind, key = event.kind, event.key
+        if kind == "soft_mask":
+            self.panes["soft"].set_busy(False)
+            self._show_soft()
+        elif kind == "trimap":
+            self.panes["trimap"].set_busy(False)
+            self._show_trimap()
             self._rerun.start()
+        elif kind == "history":
+            self.history_changed.emit()
+        elif kind == "started":
+            if key == SOFT:
+                self.panes["soft"].set_busy(True, 0, "segmenting…")
+                self.status.emit("Segmenting…")
+            elif key == TRIMAP:
+                self.panes["trimap"].set_busy(True, 0, "computing the band…")
+            elif key != COMPOSITE:
+                for k in self._pane_keys(key):
+                    self.panes[k].set_busy(True, 0, f"{method_title(key)}…")
+        elif kind == "progress":
+            panes = ["soft"] if key == SOFT else [] if key in (TRIMAP, COMPOSITE) else self._pane_keys(key)
+            for k in panes:
+                self.panes[k].set_busy(True, event.fraction, event.message)
+        elif kind == "result":
+            self._show_result(key)
+            r = self.session.results[key]
+            self.status.emit(f"{method_title(key)}: {r.seconds:.2f} s")
+            self.result_ready.emit(key)
+        elif kind == "composite":
+            self._show_composite()
+        elif kind == "method":
+            self._show_method(key)
+            if key in self.session.results:
+                self._show_result(key)
+            else:
+                self.panes["alpha"].set_image(None)
+        elif kind in ("failed", "cancelled"):
+            text = event.message if kind == "failed" else "Cancelled"
+            for k in (["soft"] if key == SOFT else ["trimap"] if key == TRIMAP else self._pane_keys(key)):
+                self.panes[k].set_busy(False)
+                if key != TRIMAP or kind == "cancelled":
+                    self.panes[k].set_message(text, detail=text)
+            if kind == "failed":
+                self.error.emit(event.message)
+            else:
+                self.status.emit(f"{method_title(key)} cancelled")
 
-    # -- brush -----------------------------------------------------------------------------------------
+    # -- edits -----------------------------------------------------------------------------------------
 
-    def _brush_event(self, kind: str, point) -> None:
-        if not self.brush_on.isChecked() or self.trimap is None:
-            if kind == "press":
-                self.panes["trimap"].canvas._drag = None
-            return
-        if kind == "press":
-            self.editor.begin(point.x(), point.y())
-        elif kind == "move":
-            self.editor.extend(point.x(), point.y())
-        else:
-            self.editor.extend(point.x(), point.y())
-            value = self.brush_values[self.brush_group.checkedButton()]
-            self.editor.finish(self.brush_size.value() / 2.0, value)
+    def _stroke(self, stroke) -> None:
+        if self.session is not None and self.session.trimap is not None:
+            self.session.add_stroke(stroke)
+
+    def _apply_band(self) -> None:
+        if self.session is not None:
+            self.session.set_band(Band(self.erode.value(), self.dilate.value()))
+
+    def undo(self) -> None:
+        if self.session is not None:
+            self._apply_band_now()
+            self.session.undo()
+            self._sync_band()
+
+    def redo(self) -> None:
+        if self.session is not None:
+            self.session.redo()
+            self._sync_band()
+
+    def _apply_band_now(self) -> None:
+        if self._band_timer.isActive():
+            self._band_timer.stop()
+            self._apply_band()
+
+    def _sync_band(self) -> None:
+        for spin, value in ((self.erode, self.session.band.erode), (self.dilate, self.session.band.dilate)):
+            spin.blockSignals(True)
+            spin.setValue(value)
+            spin.blockSignals(False)
+
+    def _method_chosen(self) -> None:
+        method = self.method_box.currentData()
+        if method and self.session is not None:
+            self.session.set_main_method(method)
 
     # -- methods ---------------------------------------------------------------------------------------
 
     def run_methods(self) -> None:
         """(Re)run the main method and the visible comparison methods on the current trimap."""
-        if self.image is None or self.trimap is None:
-            return
-        wanted = [self.main_method] + [m for m in self.methods if m in self.visible and m != self.main_method]
-        stopped = [key for key in list(self.workers) if key != "soft" and self.jobs.discard(key) is not None]
-        try:
-            trimap_ops.validate_trimap(self.trimap, self.image.shape, allow_fully_known=True)
-        except Exception as exc:  # noqa: BLE001 - shown to the user
-            wanted = []
-            self.error.emit(str(exc))
-        for key in stopped:
-            if key not in wanted:  # not restarted: its pane must not look busy forever
-                self._cancelled(key)
-        for method in wanted:
-            self._start_method(method)
-
-    def _start_method(self, method: str) -> None:
-        pane_keys = [k for k in (method, "alpha" if method == self.main_method else None) if k and k in self.panes]
-        for k in pane_keys:
-            self.panes[k].set_busy(True, 0, f"{METHOD_TITLES.get(method, method)}…")
-        t0 = time.perf_counter()
-        worker = Worker(self.pipeline.matte, self.image, self.trimap, method=method, soft_mask=self.soft_mask)
-        self.jobs.start(method, worker,
-                        progress=lambda f, m: self._method_progress(pane_keys, f, m),
-                        finished=lambda res: self._method_done(method, res, time.perf_counter() - t0),
-                        error=lambda msg: self._failed(method, msg), cancelled=lambda: self._cancelled(method))
-
-    def _method_progress(self, pane_keys: list[str], fraction: float, message: str) -> None:
-        for k in pane_keys:
-            self.panes[k].set_busy(True, fraction, message)
-
-    def _metrics_text(self, alpha: np.ndarray) -> str:
-        if self.gt_alpha is None or self.gt_alpha.shape != alpha.shape:
-            return ""
-        from matting_studio.core.metrics import all_metrics
-
-        m = all_metrics(alpha, self.gt_alpha, self.trimap)
-        return " · " + "  ".join(f"{k} {v:.3g}" for k, v in m.items())
-
-    def _method_done(self, method: str, result, seconds: float) -> None:
-        alpha, fg = result
-        self.results[method] = (alpha, fg, seconds)
-        detail = f"{seconds:.2f} s" + self._metrics_text(alpha)
-        if method in self.panes:
-            self.panes[method].set_busy(False)
-            self.panes[method].set_image(alpha, detail)
-        if method == self.main_method:
-            self.panes["alpha"].set_busy(False)
-            self.panes["alpha"].set_image(alpha, f"{METHOD_TITLES.get(method, method)} · {detail}")
-            self.panes["foreground"].set_image(np.concatenate([fg, alpha[..., None]], 2), "cut-out")
-            self._update_composite()
-        self.status.emit(f"{METHOD_TITLES.get(method, method)}: {seconds:.2f} s")
-        self.result_ready.emit(method)
-
-    def _failed(self, key: str, message: str) -> None:
-        for k in (key, "alpha" if key == self.main_method else None):
-            if k in self.panes:
-                self.panes[k].set_busy(False)
-                self.panes[k].set_message(message)
-        self.error.emit(message)
-
-    def _cancelled(self, key: str) -> None:
-        for k in (key, "alpha" if key == self.main_method else None):
-            if k in self.panes:
-                self.panes[k].set_busy(False)
-                self.panes[k].set_message("Cancelled")
-        self.status.emit(f"{METHOD_TITLES.get(key, key)} cancelled")
+        self._rerun.stop()
+        if self.session is not None:
+            self.session.run_methods()
 
     def cancel(self, key: str) -> None:
-        if key == "alpha":
-            key = self.main_method
-        self.jobs.cancel(key)  # the worker reports ``cancelled`` (the pane then says so)
+        if self.session is None:
+            return
+        self.session.cancel(self.session.main_method if key == "alpha" else key)
 
     # -- composite -------------------------------------------------------------------------------------
 
-    def main_result(self):
-        """(alpha, foreground) of the main method, or None."""
-        r = self.results.get(self.main_method)
-        return None if r is None else (r[0], r[1])
+    def set_background(self, color) -> None:
+        self.background = tuple(color)
+        if self.session is not None:
+            self.session.set_preview(CompositeOptions(color=self.background))
 
-    def _update_composite(self) -> None:
-        result = self.main_result()
-        if result is None or self.image is None:
-            return
-        alpha, fg = result
-        comp = composite(fg, alpha, self.background)
-        split = self.split.value() / 100.0
-        self.panes["composite"].set_image(comp, "on colour")
-        self.panes["composite"].set_before(self.image if split < 1 else None, split if split < 1 else None)
+
+class _SplitRunner:
+    """Methods run on one pool, the quick stages (segmentation, band, composite) on another."""
+
+    STAGES = (SOFT, TRIMAP, COMPOSITE)
+
+    def __init__(self, methods: SessionRunner, stages: SessionRunner) -> None:
+        self.methods, self.stages = methods, stages
+
+    def _for(self, key: str) -> SessionRunner:
+        return self.stages if key in self.STAGES else self.methods
+
+    def start(self, key, fn, *args, **kwargs) -> None:
+        self._for(key).start(key, fn, *args, **kwargs)
+
+    def cancel(self, key: str) -> bool:
+        return self._for(key).cancel(key)
+
+    def discard(self, key: str) -> bool:
+        return self._for(key).discard(key)

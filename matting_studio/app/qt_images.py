@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtGui import QImage
 
+from matting_studio.core import trimap as trimap_ops
 from matting_studio.core.contact_sheet import to_display_rgb
+
+# RGBA of each trimap value in the overlay drawn over the photo (known foreground is left clear)
+OVERLAY_RGBA = {trimap_ops.BACKGROUND: (40, 80, 220, 255), trimap_ops.UNKNOWN: (255, 200, 0, 255),
+                trimap_ops.FOREGROUND: (0, 0, 0, 0)}
 
 
 def to_qimage(array: np.ndarray) -> QImage:
@@ -14,6 +19,10 @@ def to_qimage(array: np.ndarray) -> QImage:
     if arr.ndim == 2:
         arr = np.repeat(arr[..., None], 3, axis=2)
     data = np.ascontiguousarray((arr * 255.0 + 0.5).astype(np.uint8))
+    return _qimage_u8(data)
+
+
+def _qimage_u8(data: np.ndarray) -> QImage:
     h, w, c = data.shape
     fmt = QImage.Format.Format_RGBA8888 if c == 4 else QImage.Format.Format_RGB888
     return QImage(data.data, w, h, w * c, fmt).copy()
@@ -24,9 +33,14 @@ def display_rgb(array: np.ndarray) -> np.ndarray:
     return to_display_rgb(array)
 
 
-def from_qimage(image: QImage) -> np.ndarray:
-    """QImage → ``(H, W, 4)`` float32 RGBA in [0, 1] (for tests and grabs)."""
-    image = image.convertToFormat(QImage.Format.Format_RGBA8888)
-    h, w = image.height(), image.width()
-    buffer = np.frombuffer(image.constBits(), np.uint8, count=image.bytesPerLine() * h)
-    return buffer.reshape(h, image.bytesPerLine())[:, : w * 4].reshape(h, w, 4).astype(np.float32) / 255.0
+def display_qimage(array: np.ndarray) -> QImage:
+    """:func:`display_rgb` then :func:`to_qimage` (thread-safe: QImage, not QPixmap)."""
+    return to_qimage(display_rgb(array))
+
+
+def trimap_overlay(trimap: np.ndarray) -> QImage:
+    """A trimap ``(H,W)`` {0, 0.5, 1} → an RGBA8888 QImage coloured by :data:`OVERLAY_RGBA`."""
+    lut = np.array([OVERLAY_RGBA[trimap_ops.BACKGROUND], OVERLAY_RGBA[trimap_ops.UNKNOWN],
+                    OVERLAY_RGBA[trimap_ops.FOREGROUND]], np.uint8)
+    index = np.rint(np.asarray(trimap, dtype=np.float32) * 2).astype(np.intp)  # 0, 1, 2
+    return _qimage_u8(np.ascontiguousarray(lut[index]))

@@ -236,6 +236,11 @@ class TrainingTab(QWidget):
             self.trainer.resume()
             self.pause_button.setText("Pause")
 
+    @property
+    def paused(self) -> bool:
+        """Paused by the user (steps already queued may still arrive; the status keeps saying so)."""
+        return self.pause_button.text() == "Resume"
+
     def stop(self) -> None:
         if self.trainer is not None:
             self.trainer.stop()
@@ -254,7 +259,8 @@ class TrainingTab(QWidget):
             self.progress.setValue(event.step)
             self.curves.train.append((event.step, event.losses.get("total", 0.0)))
             minutes, seconds = divmod(int(event.eta_s), 60)
-            self.status.setText(f"step {event.step}/{event.total_steps} · loss {event.losses.get('total', 0):.4f} · "
+            self.status.setText(("Paused · " if self.paused else "") +
+                                f"step {event.step}/{event.total_steps} · loss {event.losses.get('total', 0):.4f} · "
                                 f"{event.images_per_s:.1f} img/s · ETA {minutes}:{seconds:02d}")
             if event.step % 5 == 0 or event.step == event.total_steps:
                 self.curves.redraw()

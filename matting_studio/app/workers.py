@@ -11,18 +11,17 @@ handler, so a handler never sees a previous image's result or a widget that has 
 
 from __future__ import annotations
 
-import logging
-import traceback
 from typing import Callable, Optional
 
 import shiboken6
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from matting_studio.core.errors import Cancelled, MattingError
+from matting_studio.core.errors import Cancelled
 from matting_studio.core.progress import CancelToken
+from matting_studio.session.runner import user_message
 
-log = logging.getLogger(__name__)
+__all__ = ["Jobs", "SessionRunner", "Worker", "user_message"]
 
 
 class WorkerSignals(QObject):
@@ -30,16 +29,6 @@ class WorkerSignals(QObject):
     finished = Signal(object)
     error = Signal(str)
     cancelled = Signal()
-
-
-def user_message(exc: BaseException) -> str:
-    """A one-line message for the user (full traceback to the log)."""
-    if isinstance(exc, MattingError):
-        return str(exc)
-    if isinstance(exc, MemoryError):
-        return "Out of memory: try fast mode, fewer panes or a smaller image."
-    log.error("unexpected error\n%s", "".join(traceback.format_exception(exc)))
-    return f"Unexpected error ({type(exc).__name__}: {exc})."
 
 
 class Worker(QRunnable):
@@ -50,6 +39,7 @@ class Worker(QRunnable):
         self.fn, self.args, self.kwargs = fn, args, kwargs
         self.token = CancelToken()
         self.signals = WorkerSignals()
+        self.done = False  # set when run() has returned (or will never run)
         self.setAutoDelete(False)
 
     def cancel(self) -> None:
@@ -73,6 +63,7 @@ class Worker(QRunnable):
                 self.signals.finished.emit(result)
         finally:
             self.release()
+            self.done = True
 
 
 def start(worker: Worker, pool: QThreadPool | None = None) -> Worker:
@@ -97,6 +88,7 @@ class Jobs:
         self.pool = QThreadPool(owner)
         self.pool.setMaxThreadCount(max_threads)
         self.current: dict[str, Worker] = {}  # read-only for callers
+        self._alive: list[Worker] = []  # every started worker until it is done: its signals must outlive run()
 
     def start(self, key: str, worker: Worker, *, progress: Handler = None, finished: Handler = None,
               error: Handler = None, cancelled: Handler = None) -> Worker:
@@ -120,6 +112,7 @@ class Jobs:
         worker.signals.error.connect(relay(error, True))
         worker.signals.cancelled.connect(relay(cancelled, True))
         self.current[key] = worker
+        self._alive = [w for w in self._alive if not w.done] + [worker]
         self.pool.start(worker)
         return worker
 
@@ -131,6 +124,7 @@ class Jobs:
         worker.cancel()
         if self.pool.tryTake(worker):  # still queued: it will never run, so report for it
             worker.release()
+            worker.done = True
             worker.signals.cancelled.emit()
         return True
 
@@ -141,6 +135,7 @@ class Jobs:
             worker.cancel()
             if self.pool.tryTake(worker):
                 worker.release()
+                worker.done = True
         return worker
 
     def discard_all(self) -> list[str]:
@@ -154,3 +149,21 @@ class Jobs:
         """Discard everything and wait (up to ``timeout_ms``) for running workers; True if the pool is idle."""
         self.discard_all()
         return self.pool.waitForDone(timeout_ms)
+
+
+class SessionRunner:
+    """A session's :class:`~matting_studio.session.runner.Runner` on :class:`Jobs`: each job is a
+    :class:`Worker`, and its callbacks arrive on the GUI thread."""
+
+    def __init__(self, jobs: Jobs) -> None:
+        self.jobs = jobs
+
+    def start(self, key, fn, *args, progress=None, finished=None, error=None, cancelled=None, **kwargs) -> None:
+        self.jobs.start(key, Worker(fn, *args, **kwargs), progress=progress, finished=finished, error=error,
+                        cancelled=cancelled)
+
+    def cancel(self, key: str) -> bool:
+        return self.jobs.cancel(key)
+
+    def discard(self, key: str) -> bool:
+        return self.jobs.discard(key) is not None

@@ -91,7 +91,14 @@ def trimap_from_strokes(
         pts = np.round(np.asarray(stroke.points, dtype=np.float64).reshape(-1, 2)).astype(np.int32)
         if len(pts) == 0:
             continue
-        layer = np.zeros((h, w), np.uint8)
+        # draw on the stroke's own box (the same pixels as on the whole image, far cheaper for small strokes)
+        pad = int(np.ceil(stroke.radius)) + 2
+        x0, y0 = pts.min(axis=0) - pad
+        x1, y1 = pts.max(axis=0) + pad + 1
+        if (x1 - x0) * (y1 - y0) > 4 * h * w:  # far outside the image: clip as the whole image would
+            x0, y0, x1, y1 = 0, 0, w, h
+        pts = pts - np.array([x0, y0], np.int32)
+        layer = np.zeros((y1 - y0, x1 - x0), np.uint8)
         thickness = max(1, int(round(2 * stroke.radius)))
         if len(pts) == 1:
             cv2.circle(layer, tuple(int(v) for v in pts[0]), max(0, int(round(stroke.radius))), 1, -1, cv2.LINE_8)
@@ -99,7 +106,10 @@ def trimap_from_strokes(
             cv2.polylines(layer, [pts], False, 1, thickness, cv2.LINE_8)
             for p in (pts[0], pts[-1]):  # round caps
                 cv2.circle(layer, tuple(int(v) for v in p), max(0, int(round(stroke.radius))), 1, -1)
-        trimap[layer.astype(bool)] = stroke.value
+        cx0, cy0, cx1, cy1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+        if cx1 > cx0 and cy1 > cy0:
+            region = trimap[cy0:cy1, cx0:cx1]
+            region[layer[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0].astype(bool)] = stroke.value
     return trimap
 
 
@@ -128,16 +138,24 @@ def validate_trimap(trimap: np.ndarray, shape: Sequence[int], *, allow_fully_kno
     out = np.full((h, w), UNKNOWN, np.float32)
     out[arr <= 0.1] = BACKGROUND
     out[arr >= 0.9] = FOREGROUND
-    if not allow_fully_known and is_fully_known(out):
-        raise TrimapError("The trimap has no unknown (grey) region, so there is nothing to solve.")
-    if not (out != UNKNOWN).any():
-        raise TrimapError("The trimap has no known foreground or background; paint some with the brush.")
+    if not (allow_fully_known and is_fully_known(out)):
+        check_solvable(out)
     return out
 
 
 def is_fully_known(trimap: np.ndarray) -> bool:
     """True when a quantised trimap has no unknown pixel (nothing to solve: the alpha is the trimap)."""
     return not bool((np.asarray(trimap) == UNKNOWN).any())
+
+
+def check_solvable(trimap: np.ndarray) -> None:
+    """Raise :class:`TrimapError` unless a {0, 0.5, 1} trimap has both unknown and known pixels (two cheap
+    passes, for callers that already hold a quantised trimap)."""
+    unknown = np.asarray(trimap) == UNKNOWN
+    if not unknown.any():
+        raise TrimapError("The trimap has no unknown (grey) region, so there is nothing to solve.")
+    if unknown.all():
+        raise TrimapError("The trimap has no known foreground or background; paint some with the brush.")
 
 
 def unknown_region(trimap: np.ndarray) -> np.ndarray:

@@ -7,6 +7,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QWheelEvent
 
 from matting_studio.core import imageio
+from matting_studio.session import MethodResult
 
 
 def wait_for_method(qtbot, window, method, timeout=60000):
@@ -53,7 +54,7 @@ def test_cancel_a_running_method(window, qtbot):
     trimap[-20:] = 1
     window.matting.load(image, trimap=trimap)
     window.matting._rerun.stop()
-    window.matting._start_method("knn")
+    window.matting.session.run_methods(["knn"])
     worker = window.matting.workers["knn"]
     with qtbot.waitSignal(worker.signals.cancelled, timeout=60000):
         window.matting.cancel("knn")
@@ -61,21 +62,17 @@ def test_cancel_a_running_method(window, qtbot):
     assert window.matting.panes["knn"].array is None
 
 
-def test_brush_stroke_then_undo(window, qtbot, composite_files):
+def test_brush_stroke_then_undo(window, qtbot, composite_files, drag):
     window.add_paths([composite_files])
     before = window.matting.trimap.copy()
     window.matting.brush_on.setChecked(True)
-    for button in window.matting.brush_group.buttons():
-        if button.text() == "FG":
-            button.setChecked(True)
-    brush = window.matting.panes["trimap"].canvas.brush
-    brush("press", QPointF(3, 3))
-    brush("move", QPointF(10, 4))
-    brush("release", QPointF(14, 5))
+    window.matting.brush_buttons[1.0].setChecked(True)  # FG
+    canvas = window.matting.panes["trimap"].canvas
+    drag(canvas, [(3, 3), (10, 4), (14, 5)])
     assert window.matting.trimap[4, 8] == 1.0 and before[4, 8] == 0.0
-    window.matting.editor.stack.undo()
+    window.matting.undo()
     assert np.array_equal(window.matting.trimap, before)
-    window.matting.editor.stack.redo()
+    window.matting.redo()
     assert window.matting.trimap[4, 8] == 1.0
 
 
@@ -83,8 +80,8 @@ def test_compositor_export_writes_the_expected_pixels(window, qtbot, tmp_path, s
     from matting_studio.core.compositing import composite
 
     s = synthetic_composite
-    window.matting.image = s["image"]
-    window.matting.results["cf"] = (s["alpha"], s["fg"], 0.1)
+    window.matting.load(s["image"], trimap=s["trimap"]).results["cf"] = MethodResult("cf", s["alpha"], s["fg"], 0.1)
+    window.matting._rerun.stop()
     window.compositor.set_subject(s["image"], s["alpha"], s["fg"])
     window.compositor.set_color((0.0, 0.0, 1.0))
     out = window.export("composite", tmp_path / "comp.png", bits=16)
@@ -204,3 +201,90 @@ def test_training_tab_loads_a_recipe_and_builds_its_config_from_it(window, qtbot
     with qtbot.waitSignal(tab.error, timeout=5000) as blocker:
         assert not tab.load_recipe()
     assert "JSON" in blocker.args[0]
+
+
+def test_a_file_that_fails_to_open_is_not_selected(window, qtbot, tmp_path, composite_files):
+    window.add_paths([composite_files])
+    shown = window.matting.image
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    window.add_paths([bad])
+    assert window.errors and "broken.png" in window.errors[-1]
+    current = window.filmstrip.currentItem()
+    assert current is not None and current.text() == composite_files.name
+    assert window.matting.image is shown and window.windowTitle().endswith(composite_files.name)
+    failed = window.filmstrip.item(1)
+    assert "broken.png" in failed.toolTip() and window.errors[-1] in failed.toolTip()
+
+
+def test_the_edit_menu_names_what_undo_undoes(window, qtbot, composite_files, drag):
+    window.add_paths([composite_files])
+    assert window.undo_action.text() == "Undo" and not window.undo_action.isEnabled()
+    window.matting.brush_on.setChecked(True)
+    drag(window.matting.panes["trimap"].canvas, [(3, 3), (10, 4)])
+    assert window.undo_action.text() == "Undo brush stroke" and window.undo_action.isEnabled()
+    window.undo_action.trigger()
+    assert window.redo_action.text() == "Redo brush stroke" and window.undo_action.text() == "Undo"
+
+
+def test_the_brush_tooltip_names_only_keys_that_work(window):
+    tip = window.matting.brush_on.toolTip()
+    assert "F/B/U" not in tip
+    brush = window.matting.brush
+    for action in window.brush_actions:
+        key = action.shortcut().toString()
+        assert key and f"{key}:" in tip
+    toggle, smaller, larger, cycle = window.brush_actions
+    on, size, value = window.matting.brush_on.isChecked(), brush.size, brush.value
+    toggle.trigger()
+    assert window.matting.brush_on.isChecked() != on and brush.enabled != on
+    smaller.trigger()
+    assert brush.size < size
+    larger.trigger()
+    larger.trigger()
+    assert brush.size > size
+    cycle.trigger()
+    assert brush.value != value and window.matting.brush_buttons[brush.value].isChecked()
+
+
+def test_portrait_thumbnails_fit_and_the_filmstrip_never_scrolls_sideways(window, qtbot, tmp_path, photo_files):
+    landscape, portrait = photo_files
+    paths = []
+    for i in range(12):
+        paths.append(imageio.save_png(tmp_path / "many" / f"p{i:02d}.png",
+                                      imageio.load_image(portrait if i % 2 else landscape).rgb))
+    window.add_paths(paths)
+    strip = window.filmstrip
+    qtbot.waitUntil(lambda: strip.horizontalScrollBar().maximum() == 0 and strip.verticalScrollBar().maximum() > 0,
+                    timeout=60000)
+    icon_size = strip.iconSize()
+    item = strip.item(1)  # a portrait
+    pixmap = item.icon().pixmap(icon_size)
+    assert pixmap.height() == icon_size.height() and pixmap.width() < pixmap.height()
+    rect = strip.visualItemRect(item)
+    assert rect.height() >= icon_size.height() and rect.right() <= strip.viewport().width()
+
+
+def test_the_status_bar_shows_the_current_images_timings(gated_window, qtbot, photo_files):
+    window = gated_window
+    window.set_panes({"input", "trimap", "alpha"})
+    window.pipeline.gate.set()
+    with qtbot.waitSignal(window.matting.result_ready, timeout=180000, check_params_cb=lambda m: m == "cf"):
+        window.add_paths(list(photo_files))
+    assert "Closed-form" in window.timing_label.text() or "s" in window.timing_label.text()
+    window.pipeline.gate.clear()
+    window.filmstrip.setCurrentRow(1)  # its methods are still running
+    assert window.timing_label.text() == ""
+    window.filmstrip.setCurrentRow(0)  # back: its own timings
+    assert window.timing_label.text() != ""
+
+
+def test_the_export_dialog_starts_in_the_last_export_folder(window, qtbot, composite_files, tmp_path):
+    with qtbot.waitSignal(window.matting.result_ready, timeout=180000, check_params_cb=lambda m: m == "cf"):
+        window.add_paths([composite_files])
+    assert window.export_suggestion("alpha").parent == composite_files.parent  # nothing exported yet
+    out = tmp_path / "exports"
+    out.mkdir()
+    assert window.export("cutout", out / "mine.png") is not None
+    suggestion = window.export_suggestion("alpha")
+    assert suggestion.parent == out and suggestion.name == "toy_alpha.png"

@@ -55,7 +55,7 @@ def _fake_old_image_matting(matting, monkeypatch, old, fake):
 
     monkeypatch.setattr(matting.pipeline, "matte", matte)
     shown = []
-    matting.result_ready.connect(lambda m: shown.append((m, matting.results[m][0].shape)))
+    matting.result_ready.connect(lambda m: shown.append((m, matting.results[m].alpha.shape)))
     return shown
 
 
@@ -110,7 +110,7 @@ def test_results_finished_for_the_previous_image_are_dropped(window, qtbot, monk
         _wait_until_every_pane_shows(qtbot, matting, s["alpha"].shape)
     assert exceptions == []
     assert shown and all(shape == s["alpha"].shape for _, shape in shown)
-    assert all(r[0].shape == s["alpha"].shape for r in matting.results.values())
+    assert all(r.alpha.shape == s["alpha"].shape for r in matting.results.values())
 
 
 def test_closing_the_window_while_methods_run_cancels_them_and_ignores_their_late_signals(

@@ -1,7 +1,8 @@
-"""Export of results (never overwrites silently) and batch export of the filmstrip in a worker."""
+"""What an export writes (never overwriting silently), and batch export of many images."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -38,10 +39,25 @@ def free_name(path: Path) -> Path:
     return candidate
 
 
-def batch_export(paths: list[Path], out_dir: Path, run: Callable, *, kinds=("cutout",), bits: int = 8,
-                 progress=None, cancel: Optional[CancelToken] = None) -> list[Path]:
-    """Run ``run(image) -> (alpha, fg)`` on every image and write the chosen kinds into ``out_dir``; existing
-    files are kept (new names are chosen). Returns the written paths; failures are reported, not fatal."""
+@dataclass(frozen=True)
+class BatchExportOptions:
+    """Which :data:`KINDS` to write per image, at ``bits`` (8 or 16) per channel."""
+
+    kinds: tuple[str, ...] = ("cutout",)
+    bits: int = 8
+
+    def __post_init__(self) -> None:
+        unknown = [k for k in self.kinds if k not in KINDS]
+        if unknown or self.bits not in (8, 16):
+            raise imageio.ImageWriteError(f"Batch export writes {', '.join(KINDS)} at 8 or 16 bits, "
+                                          f"not {', '.join(unknown) or self.bits}.")
+
+
+def batch_export(paths: list[Path], out_dir: Path, run: Callable, options: BatchExportOptions = BatchExportOptions(),
+                 *, progress=None, cancel: Optional[CancelToken] = None) -> list[Path]:
+    """Run ``run(image, cancel=) -> (alpha, fg)`` on every image and write ``options.kinds`` into ``out_dir``;
+    existing files are kept (new names are chosen). Returns the written paths; unreadable images are
+    reported in the last progress message, not fatal."""
     written, failures = [], []
     for i, path in enumerate(paths):
         check_cancel(cancel)
@@ -49,9 +65,9 @@ def batch_export(paths: list[Path], out_dir: Path, run: Callable, *, kinds=("cut
         try:
             image = imageio.load_image(path).rgb
             alpha, fg = run(image, cancel=cancel)
-            for kind in kinds:
+            for kind in options.kinds:
                 target = free_name(Path(out_dir) / f"{Path(path).stem}_{kind}.png")
-                written.append(imageio.save_png(target, export_array(kind, image, alpha, fg), bits=bits,
+                written.append(imageio.save_png(target, export_array(kind, image, alpha, fg), bits=options.bits,
                                                 inputs=[path]))
         except imageio.ImageReadError as exc:
             failures.append(str(exc))

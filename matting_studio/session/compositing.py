@@ -1,0 +1,84 @@
+"""Compositing options as data, and the composite the compositor shows and exports."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from matting_studio.core import compositing
+from matting_studio.core.compositing import CompositingError
+
+
+class BackgroundMode(enum.Enum):
+    """What goes behind the subject; ``label`` is what the app shows."""
+
+    COLOUR = "Colour"
+    IMAGE = "Image"
+    BLURRED = "Blurred original"
+    TRANSPARENT = "Transparent"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+class Anchor(enum.Enum):
+    """Where the subject sits before the offset: the canvas centre, or standing on the bottom edge."""
+
+    CENTRE = "Centre"
+    BOTTOM = "Bottom"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class CompositeOptions:
+    """``color`` RGB in [0, 1]; ``background`` ``(h, w, 3)`` for :attr:`BackgroundMode.IMAGE`; ``offset``
+    (dx, dy) moves the subject by fractions of the canvas size from its ``anchor``; ``scale`` is relative to
+    fitting the subject to the canvas; ``decontaminate`` uses the estimated foreground colours."""
+
+    mode: BackgroundMode = BackgroundMode.COLOUR
+    color: tuple[float, float, float] = (0.2, 0.8, 0.3)
+    background: Optional[np.ndarray] = None
+    offset: tuple[float, float] = (0.0, 0.0)
+    scale: float = 1.0
+    anchor: Anchor = Anchor.CENTRE
+    decontaminate: bool = True
+
+
+def anchored_offset(shape: tuple[int, int], options: CompositeOptions) -> tuple[float, float]:
+    """The centre-relative offset ``core.compositing.place_subject`` takes, for ``options.anchor``."""
+    dx, dy = options.offset
+    if options.anchor is Anchor.BOTTOM:
+        h, w = shape
+        subject_h = max(1, round(h * options.scale))  # the canvas is the subject image's own size
+        dy += (h - subject_h) / 2.0 / h
+    return dx, dy
+
+
+def render_composite(image: np.ndarray, alpha: np.ndarray, fg: np.ndarray,
+                     options: CompositeOptions = CompositeOptions()) -> np.ndarray:
+    """The composite at the image's size: ``(H,W,3)``, or ``(H,W,4)`` for a transparent background.
+
+    Raises :class:`CompositingError` for an image background without an image (never a silent colour)."""
+    colours = fg if options.decontaminate else image
+    h, w = alpha.shape
+    colours, alpha = compositing.place_subject(colours, alpha, (h, w), offset=anchored_offset((h, w), options),
+                                               scale=options.scale)
+    mode = options.mode
+    if mode is BackgroundMode.TRANSPARENT:
+        return compositing.cutout_rgba(colours, alpha)
+    if mode is BackgroundMode.IMAGE:
+        if options.background is None:
+            raise CompositingError("Choose a background image (or drop one on the compositor).")
+        bg = compositing.image_background(options.background, (h, w), "fill")
+    elif mode is BackgroundMode.BLURRED:
+        bg = compositing.blurred_background(image)
+    else:
+        bg = compositing.solid_background((h, w), options.color)
+    return compositing.composite(colours, alpha, bg)

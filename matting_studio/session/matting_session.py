@@ -1,0 +1,311 @@
+"""One image's matting session: its state, its stages, its undo history, and the events it emits.
+
+State: the image (``(H,W,3)`` float32 in [0, 1]), an optional ground-truth alpha, the soft mask, the trimap
+(a given one, or the band's automatic one, plus the user's strokes), the chosen main method, and one
+:class:`MethodResult` per method. The stages run through ``stages`` (an ``engine.pipeline.Pipeline``, or
+anything with its ``segment`` / ``make_trimap`` / ``matte`` methods and ``segmenter_name`` / ``method``)
+on ``runner`` (see :mod:`matting_studio.session.runner`); everything the session learns is announced as a
+:class:`SessionEvent` on ``events``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Optional, Sequence
+
+import numpy as np
+
+from matting_studio.core import trimap as trimap_ops
+from matting_studio.core.errors import MattingError, TrimapError
+from matting_studio.session.compositing import CompositeOptions, render_composite
+from matting_studio.session.events import EventEmitter, SessionEvent
+from matting_studio.session.history import Band, Edit, EditHistory
+from matting_studio.session.results import MethodResult
+from matting_studio.session.runner import ImmediateRunner, Runner
+
+SOFT, TRIMAP, COMPOSITE = "soft", "trimap", "composite"  # job keys besides the method names
+STROKE_VALUES = (trimap_ops.BACKGROUND, trimap_ops.UNKNOWN, trimap_ops.FOREGROUND)
+
+
+def _segment_job(stages, image, *, progress, cancel) -> np.ndarray:
+    return stages.segment(image, progress=progress, cancel=cancel)
+
+
+def _trimap_job(stages, soft_mask, band: Band, image, *, progress, cancel) -> tuple[Band, np.ndarray]:
+    """The automatic trimap; given the image, the pipeline also fills enclosed holes (``core.enclosed``)."""
+    return band, stages.make_trimap(soft_mask, erode=band.erode, dilate=band.dilate, image=image)
+
+
+def _matte_job(stages, image, trimap, method: str, soft_mask, gt_alpha, *, progress, cancel) -> MethodResult:
+    t0 = time.perf_counter()
+    alpha, fg = stages.matte(image, trimap, method=method, soft_mask=soft_mask, progress=progress, cancel=cancel)
+    seconds = time.perf_counter() - t0
+    metrics: dict[str, float] = {}
+    if gt_alpha is not None and gt_alpha.shape == alpha.shape:
+        from matting_studio.core.metrics import all_metrics
+
+        metrics = {k: float(v) for k, v in all_metrics(alpha, gt_alpha, trimap).items()}
+    return MethodResult(method, alpha, fg, seconds, metrics, tuple(getattr(stages, "warnings", ()) or ()))
+
+
+def _composite_job(image, result: MethodResult, options: CompositeOptions, *, progress, cancel) -> np.ndarray:
+    return render_composite(image, result.alpha, result.foreground, options)
+
+
+class MattingSession:
+    """A whole matting session for one image, without Qt.
+
+    Args:
+        stages: the pipeline the stages run through.
+        image: ``(H,W,3)`` float32 in [0, 1].
+        gt_alpha: ``(H,W)`` ground truth (metrics are computed against it), or None.
+        trimap: a given trimap (a file, a dataset's); then nothing is segmented and the band is not used.
+        runner: where jobs run; :class:`ImmediateRunner` by default (synchronous).
+        main_method: the method whose result is "the" alpha; ``stages.method`` by default.
+        comparison: further methods :meth:`run_methods` runs.
+    """
+
+    def __init__(self, stages, image: np.ndarray, *, gt_alpha: Optional[np.ndarray] = None,
+                 trimap: Optional[np.ndarray] = None, runner: Optional[Runner] = None,
+                 main_method: Optional[str] = None, comparison: Sequence[str] = (),
+                 preview: CompositeOptions = CompositeOptions()) -> None:
+        image = np.asarray(image)
+        if image.ndim != 3 or image.shape[2] != 3:
+            raise MattingError(f"A session needs an RGB image (H, W, 3), not an array of shape {image.shape}.")
+        self.stages = stages
+        self.runner: Runner = runner or ImmediateRunner()
+        self.events = EventEmitter()
+        self.image = image
+        self.gt_alpha = self._checked_gt(gt_alpha)
+        self.soft_mask: Optional[np.ndarray] = None
+        self.given_trimap = None if trimap is None else trimap_ops.validate_trimap(trimap, image.shape)
+        self.auto_trimap: Optional[np.ndarray] = None  # the band's trimap, before strokes
+        self.trimap: Optional[np.ndarray] = None  # what the methods solve: base + strokes
+        band = trimap_ops.default_band(image.shape)
+        self.history = EditHistory()
+        self.history.reset(Edit((), Band(band, band)))
+        self.main_method = main_method or stages.method
+        self.comparison: list[str] = list(comparison)
+        self.preview = preview  # options of the composite preview
+        self.results: dict[str, MethodResult] = {}
+        self.composite_preview: Optional[np.ndarray] = None
+        self.running: set[str] = set()  # job keys started and not yet reported
+        self.errors: dict[str, str] = {}  # key -> the last failure's message
+
+    # -- read-only views ------------------------------------------------------------------------------
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.image.shape[:2]
+
+    @property
+    def strokes(self):
+        return self.history.current.strokes
+
+    @property
+    def band(self) -> Band:
+        return self.history.current.band
+
+    @property
+    def base_trimap(self) -> Optional[np.ndarray]:
+        """The trimap the strokes are painted over (given, or the band's), or None before segmentation."""
+        return self.given_trimap if self.given_trimap is not None else self.auto_trimap
+
+    def main_result(self) -> Optional[MethodResult]:
+        return self.results.get(self.main_method)
+
+    def wanted_methods(self) -> list[str]:
+        """The main method first, then the comparison methods."""
+        return [self.main_method] + [m for m in self.comparison if m != self.main_method]
+
+    # -- lifecycle ------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Compute what is missing: the soft mask (unless a trimap is given), the trimap, the results."""
+        if self.base_trimap is not None:
+            if self.trimap is None:
+                self._compose()
+            missing = [m for m in self.wanted_methods() if m not in self.results and m not in self.running]
+            if missing:
+                self.run_methods(missing)
+        elif self.soft_mask is None:
+            if SOFT not in self.running:
+                self._run(SOFT, _segment_job, self.stages, self.image, finished=self._segmented)
+        elif TRIMAP not in self.running:
+            self._start_trimap()
+
+    def suspend(self) -> None:
+        """Cancel every running job quietly (the user switched to another image); :meth:`start` resumes."""
+        for key in list(self.running):
+            self.runner.discard(key)
+        self.running.clear()
+
+    # -- inputs ---------------------------------------------------------------------------------------
+
+    def _checked_gt(self, gt_alpha):
+        if gt_alpha is not None and np.asarray(gt_alpha).shape != self.image.shape[:2]:
+            raise MattingError("The ground-truth alpha must have the size of the image.")
+        return gt_alpha
+
+    def set_ground_truth(self, gt_alpha: Optional[np.ndarray]) -> None:
+        """Use ``gt_alpha`` for the metrics; the methods are re-run (their metrics change)."""
+        self.gt_alpha = self._checked_gt(gt_alpha)
+        self.results.clear()
+
+    def set_trimap(self, trimap: np.ndarray) -> None:
+        """Solve on a given trimap from now on (strokes and history start afresh)."""
+        self.given_trimap = trimap_ops.validate_trimap(trimap, self.image.shape)
+        self.history.reset(Edit((), self.band))
+        self._compose()
+        self._history_changed()
+
+    def set_main_method(self, method: str) -> None:
+        if method == self.main_method:
+            return
+        self.main_method = method
+        self.composite_preview = None
+        self.events.emit(SessionEvent("method", method))
+        result = self.results.get(method)
+        if result is not None:
+            self._start_composite(result)
+        elif self.trimap is not None:
+            self.run_methods([method])
+
+    def set_comparison(self, methods: Sequence[str]) -> None:
+        self.comparison = list(methods)
+
+    # -- edits (undoable) -----------------------------------------------------------------------------
+
+    def set_band(self, band: Band) -> None:
+        """New automatic-trimap radii; the trimap is recomputed as a job (ignored with a given trimap)."""
+        if band.erode < 0 or band.dilate < 0:
+            raise TrimapError("Erosion and dilation radii must not be negative.")
+        if band == self.band:
+            return
+        self.history.push(Edit(self.strokes, band), f"band {band.erode}/{band.dilate} px")
+        self._history_changed()
+        self._start_trimap()
+
+    def add_stroke(self, stroke: trimap_ops.Stroke) -> None:
+        """Paint one brush stroke (image pixel coordinates) over the trimap."""
+        if stroke.value not in STROKE_VALUES:
+            raise TrimapError(f"A stroke paints 0, 0.5 or 1, not {stroke.value}.")
+        self.history.push(Edit(self.strokes + (stroke,), self.band), "brush stroke")
+        self._history_changed()
+        self._compose()
+
+    def undo(self) -> bool:
+        return self._step(self.history.undo)
+
+    def redo(self) -> bool:
+        return self._step(self.history.redo)
+
+    def _step(self, move) -> bool:
+        band = self.band
+        if not move():
+            return False
+        self._history_changed()
+        if self.band != band and self.given_trimap is None:
+            self._start_trimap()
+        else:
+            self._compose()
+        return True
+
+    def _history_changed(self) -> None:
+        self.events.emit(SessionEvent("history"))
+
+    # -- stages ---------------------------------------------------------------------------------------
+
+    def _run(self, key: str, fn, *args, finished) -> None:
+        self.running.add(key)
+        self.errors.pop(key, None)
+        self.events.emit(SessionEvent("started", key))
+
+        def done(result) -> None:
+            self.running.discard(key)
+            finished(result)
+
+        def failed(message: str) -> None:
+            self.running.discard(key)
+            self.errors[key] = message
+            self.events.emit(SessionEvent("failed", key, message=message))
+
+        def cancelled() -> None:
+            self.running.discard(key)
+            self.events.emit(SessionEvent("cancelled", key))
+
+        def progress(fraction: float, message: str) -> None:
+            self.events.emit(SessionEvent("progress", key, fraction, message))
+
+        self.runner.start(key, fn, *args, progress=progress, finished=done, error=failed, cancelled=cancelled)
+
+    def _segmented(self, mask: np.ndarray) -> None:
+        self.soft_mask = mask
+        self.events.emit(SessionEvent("soft_mask", SOFT))
+        self._start_trimap()
+
+    def _start_trimap(self) -> None:
+        if self.soft_mask is None or self.given_trimap is not None:
+            return
+        self._run(TRIMAP, _trimap_job, self.stages, self.soft_mask, self.band, self.image, finished=self._trimap_done)
+
+    def _trimap_done(self, result: tuple[Band, np.ndarray]) -> None:
+        band, trimap = result
+        if band != self.band:  # the user moved on while it ran (an undo, a faster runner): compute again
+            self._start_trimap()
+            return
+        self.auto_trimap = trimap
+        self._compose()
+
+    def _compose(self) -> None:
+        base = self.base_trimap
+        if base is None:
+            return
+        self.trimap = trimap_ops.trimap_from_strokes(self.shape, self.strokes, base=base)
+        self.events.emit(SessionEvent(TRIMAP, TRIMAP))
+
+    def run_methods(self, methods: Optional[Sequence[str]] = None) -> list[str]:
+        """(Re)run ``methods`` (default :meth:`wanted_methods`) on the current trimap; returns those started.
+
+        A trimap without unknown or known pixels is reported as a ``failed`` event and nothing runs."""
+        if self.trimap is None:
+            return []
+        methods = list(self.wanted_methods() if methods is None else methods)
+        try:
+            trimap_ops.check_solvable(self.trimap)  # composed from a validated base: only this can go wrong
+        except TrimapError as exc:
+            for m in [m for m in self.running if m in methods]:
+                self.runner.discard(m)
+                self.running.discard(m)
+                self.events.emit(SessionEvent("cancelled", m))
+            self.events.emit(SessionEvent("failed", TRIMAP, message=str(exc)))
+            return []
+        for method in methods:
+            self._run(method, _matte_job, self.stages, self.image, self.trimap, method, self.soft_mask,
+                      self.gt_alpha, finished=self._method_done)
+        return methods
+
+    def cancel(self, key: str) -> bool:
+        """User cancel of one running job; it reports a ``cancelled`` event."""
+        return self.runner.cancel(key)
+
+    def _method_done(self, result: MethodResult) -> None:
+        self.results[result.method] = result
+        self.events.emit(SessionEvent("result", result.method))
+        if result.method == self.main_method:
+            self._start_composite(result)
+
+    # -- composite preview ----------------------------------------------------------------------------
+
+    def set_preview(self, options: CompositeOptions) -> None:
+        self.preview = options
+        result = self.main_result()
+        if result is not None:
+            self._start_composite(result)
+
+    def _start_composite(self, result: MethodResult) -> None:
+        self._run(COMPOSITE, _composite_job, self.image, result, self.preview, finished=self._composited)
+
+    def _composited(self, composite: np.ndarray) -> None:
+        self.composite_preview = composite
+        self.events.emit(SessionEvent("composite", COMPOSITE))
