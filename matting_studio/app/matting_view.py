@@ -229,6 +229,8 @@ class MattingView(QWidget):
         self.session_changed.emit()
         self.history_changed.emit()
         session.start()
+        if self.session.running.intersection(session.wanted_methods()):
+            self._rerun.stop()  # start() already runs the methods on the trimap it announced
 
     def set_pipeline(self, pipeline, method: str) -> None:
         """A new pipeline (e.g. new weights): every kept session uses it, and forgets ``method``'s results."""
