@@ -127,15 +127,22 @@ def _learned_rows(args, trimaps: str) -> list[dict]:
         if not weights.is_file():
             print(f"fold{k}: not trained yet ({weights})")
             continue
+        cache = args.runs / f"fold{k}" / f"scores_{trimaps}.json"
+        if cache.is_file() and cache.stat().st_mtime > weights.stat().st_mtime:  # scored after its last training
+            rows += json.loads(cache.read_text())
+            continue
         pipeline = Pipeline(method="dlmng", weights=weights)
+        fold_rows = []
         for stem in fold:
             image = imageio.load_image(args.dataset / "image" / f"{stem}.png").rgb
             gt = imageio.load_gray(args.dataset / "alpha" / f"{stem}.png")
             trimap = validate_trimap(imageio.load_gray(args.dataset / trimaps / f"{stem}.png"), image.shape)
             t0 = time.perf_counter()
             alpha, _ = pipeline.matte(image, trimap, method="dlmng")
-            rows.append({"image": stem, "method": "dlmng", "fold": k, **all_metrics(alpha, gt, trimap),
-                         "seconds": time.perf_counter() - t0})
+            fold_rows.append({"image": stem, "method": "dlmng", "fold": k, **all_metrics(alpha, gt, trimap),
+                              "seconds": time.perf_counter() - t0})
+        cache.write_text(json.dumps(fold_rows, indent=1))
+        rows += fold_rows
     return rows
 
 
@@ -167,10 +174,15 @@ def _report(rows: list[dict], trimaps: str) -> tuple[str, dict]:
 def stage_score(args) -> None:
     sections, summaries = [], {}
     for trimaps in TRIMAPS:
-        rows = _classical_rows(args, trimaps) + _learned_rows(args, trimaps)
+        learned = _learned_rows(args, trimaps)
+        if args.learned_only:
+            continue
+        rows = _classical_rows(args, trimaps) + learned
         text, summaries[trimaps] = _report(rows, trimaps)
         summaries[trimaps]["rows"] = rows
         sections.append(text)
+    if args.learned_only:
+        return
     report = "\n\n".join(sections)
     print(report)
     (args.runs / "crossval.md").write_text(report + "\n", encoding="utf-8")
@@ -187,6 +199,7 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--folds", type=lambda t: [int(x) for x in t.split(",")], default=list(range(len(FOLDS))))
     parser.add_argument("--final", action="store_true", help="also train the recipe on all 20 images")
+    parser.add_argument("--learned-only", action="store_true", help="score: only the fold runs (cached per fold)")
     args = parser.parse_args()
     args.runs.mkdir(parents=True, exist_ok=True)
     if args.stage in ("pool", "all"):

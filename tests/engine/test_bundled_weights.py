@@ -16,9 +16,10 @@ from matting_studio.engine.models import build_dlmng, build_ssrn
 from matting_studio.engine.pipeline import Pipeline, available_methods, default_method
 
 LEARNED = {"dlmng": "dlmng-lite", "ssrn": "ssrn-lite"}
-HELD_OUT = ("GT05", "GT13", "GT18", "GT25")
-# Mean SAD / MSE on the held-out images with Trimap1, as measured for the model cards (models/*.md).
-CARD = {"dlmng": (5.046, 0.02441), "ssrn": (5.005, 0.02452)}
+# The shipped DLMN-G is trained on all 20 alphamatting_dev images (its cross-validated scores are the fold runs',
+# models/dlmng-lite.md); the card also quotes what the shipped weights score on those 20 training images with
+# Trimap1, which this checks: mean SAD / MSE.
+CARD_TRAINING_IMAGES = {"dlmng": (4.841, 0.01606)}
 
 
 def manifest() -> dict:
@@ -50,12 +51,12 @@ def test_learned_methods_are_offered_and_the_default_follows_the_manifest(monkey
     methods = available_methods()
     assert {"dlmng", "ssrn", "cf", "knn", "rw"} <= set(methods)
     entries = manifest()
-    # shipped as auto mode's default (models/dlmng-lite.md: ahead of cf, knn and rw on SAD and MSE)
-    assert entries["ssrn-lite"]["default"] and entries["dlmng-lite"]["default"]
-    assert default_method() == "ssrn" and Pipeline().method == "ssrn"
-    # the flags decide: SSRN demoted → DLMN-G alone; both demoted → closed-form
-    for name, then in (("ssrn-lite", "dlmng"), ("dlmng-lite", "cf")):
-        monkeypatch.setitem(weights.REGISTRY, name, replace(weights.REGISTRY[name], default=False))
+    # not the default: cross-validated, DLMN-G's mean SAD is behind closed-form's and LBDM's (models/dlmng-lite.md)
+    assert not entries["ssrn-lite"]["default"] and not entries["dlmng-lite"]["default"]
+    assert default_method() == "cf" and Pipeline().method == "cf"
+    # the flags decide: DLMN-G promoted → DLMN-G; SSRN promoted too → DLMN-G → SSRN
+    for name, then in (("dlmng-lite", "dlmng"), ("ssrn-lite", "ssrn")):
+        monkeypatch.setitem(weights.REGISTRY, name, replace(weights.REGISTRY[name], default=True))
         assert default_method() == then and Pipeline().method == then
 
 
@@ -74,7 +75,7 @@ def test_learned_methods_matte_a_synthetic_composite_they_never_saw(synthetic_co
 
 
 @pytest.mark.xfail(strict=True, reason="known defect of the shipped dlmng-lite (models/dlmng-lite.md): on a smooth "
-                   "soft ramp it sharpens the edge and is ~30x worse than its own closed-form prior")
+                   "soft ramp it sharpens the edge and is more than twice as far off as its own closed-form prior")
 def test_dlmng_is_no_worse_than_its_closed_form_prior_on_a_smooth_soft_edge(synthetic_composite):
     """When this starts passing (a better model), drop the xfail and update the model card."""
     from matting_studio.engine.models.colour_prior import matting_prior
@@ -87,15 +88,16 @@ def test_dlmng_is_no_worse_than_its_closed_form_prior_on_a_smooth_soft_edge(synt
 
 @pytest.mark.data
 @pytest.mark.slow
-def test_held_out_scores_match_the_model_cards(shared_data):
-    """The model cards' numbers on the 4 images held out of training (benchmark Trimap1), within 5 %."""
+def test_training_image_scores_match_the_model_card(shared_data):
+    """The card's numbers for the shipped weights on their 20 training images (benchmark Trimap1), within 5 %."""
     from matting_studio.core import imageio
     from matting_studio.core.trimap import validate_trimap
 
     root = shared_data / "alphamatting_dev"
+    CARD = CARD_TRAINING_IMAGES
     scores = {m: [] for m in CARD}
     pipelines = {m: Pipeline(method=m, device="cpu") for m in CARD}
-    for stem in HELD_OUT:
+    for stem in sorted(p.stem for p in (root / "image").iterdir()):
         image = imageio.load_image(root / "image" / f"{stem}.png").rgb
         gt = imageio.load_gray(root / "alpha" / f"{stem}.png")
         trimap = validate_trimap(imageio.load_gray(root / "trimap" / f"{stem}.png"), image.shape)
