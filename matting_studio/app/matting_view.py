@@ -18,6 +18,7 @@ from matting_studio.app.brush import VALUES as BRUSH_VALUES
 from matting_studio.app.brush import BrushTool
 from matting_studio.app.image_pane import ImagePane
 from matting_studio.app.view_state import ViewState
+from matting_studio.core import trimap as trimap_ops
 from matting_studio.app.workers import Jobs, SessionRunner
 from matting_studio.session import Band, CompositeOptions, MattingSession, SessionEvent
 from matting_studio.session.matting_session import COMPOSITE, SOFT, TRIMAP
@@ -298,7 +299,13 @@ class MattingView(QWidget):
         self.method_box.blockSignals(False)
 
     def _show_soft(self) -> None:
-        self.panes["soft"].set_image(self.session.soft_mask, self.pipeline.segmenter_name)
+        from matting_studio.engine.pipeline import NO_SUBJECT
+
+        found = trimap_ops.has_subject(self.session.soft_mask)
+        self.panes["soft"].set_image(self.session.soft_mask,
+                                     self.pipeline.segmenter_name + ("" if found else " · no subject found"))
+        if not found:  # the methods still run and show the empty alpha
+            self.status.emit(NO_SUBJECT)
 
     def _show_trimap(self) -> None:
         s = self.session

@@ -267,12 +267,14 @@ class MattingSession:
     def run_methods(self, methods: Optional[Sequence[str]] = None) -> list[str]:
         """(Re)run ``methods`` (default :meth:`wanted_methods`) on the current trimap; returns those started.
 
-        A trimap without unknown or known pixels is reported as a ``failed`` event and nothing runs."""
+        A trimap without known pixels is reported as a ``failed`` event and nothing runs; one without unknown
+        pixels (a fully confident mask, or everything painted) is its own alpha, as in the pipeline."""
         if self.trimap is None:
             return []
         methods = list(self.wanted_methods() if methods is None else methods)
         try:
-            trimap_ops.check_solvable(self.trimap)  # composed from a validated base: only this can go wrong
+            if not trimap_ops.is_fully_known(self.trimap):
+                trimap_ops.check_solvable(self.trimap)  # composed from a validated base: only this can go wrong
         except TrimapError as exc:
             for m in [m for m in self.running if m in methods]:
                 self.runner.discard(m)

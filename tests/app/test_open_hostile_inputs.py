@@ -22,7 +22,7 @@ def test_every_corpus_file_opens_or_shows_one_message(window, hostile_corpus, co
 
 def test_a_bad_background_file_is_a_message_and_one_of_another_size_composites(window, hostile_corpus,
                                                                                synthetic_composite):
-    from matting_studio.app.compositor import render_composite
+    from matting_studio.session.compositing import BackgroundMode, CompositeOptions, render_composite
 
     compositor = window.compositor
     messages = []
@@ -32,7 +32,8 @@ def test_a_bad_background_file_is_a_message_and_one_of_another_size_composites(w
     compositor.set_background_file(str(hostile_corpus["one_by_4000"].path))  # nothing like the image's size
     assert len(messages) == 1 and compositor.background.shape == (1, 4000, 3)
     s = synthetic_composite
-    shown = render_composite(s["image"], s["alpha"], s["fg"], mode="Image", background=compositor.background)
+    shown = render_composite(s["image"], s["alpha"], s["fg"],
+                             CompositeOptions(mode=BackgroundMode.IMAGE, background=compositor.background))
     assert shown.shape == s["image"].shape and np.isfinite(shown).all() and 0 <= shown.min() and shown.max() <= 1
 
 

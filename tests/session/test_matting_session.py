@@ -79,16 +79,18 @@ def test_strokes_undo_and_redo_restore_the_trimap_exactly(stages, synthetic_comp
         session.add_stroke(Stroke(((1, 1),), 2.0, 0.3))
 
 
-def test_a_trimap_without_unknown_pixels_is_reported_and_nothing_runs(stages, synthetic_composite):
+def test_a_trimap_without_known_pixels_is_reported_and_one_without_unknown_runs(stages, synthetic_composite):
     s = synthetic_composite
     session = MattingSession(stages, s["image"], trimap=s["trimap"])
     session.start()
     events = record(session)
     h, w = session.shape
-    session.add_stroke(Stroke(((0, h / 2), (w, h / 2)), float(h), FOREGROUND))  # everything foreground
+    session.add_stroke(Stroke(((0, h / 2), (w, h / 2)), float(h), UNKNOWN))  # nothing known any more
     calls = len(stages.calls)
     assert session.run_methods() == []
     assert ("failed", "trimap") in events and len(stages.calls) == calls
+    session.add_stroke(Stroke(((0, h / 2), (w, h / 2)), float(h), FOREGROUND))  # everything foreground
+    assert session.run_methods() != []  # a fully known trimap is its own alpha, as in the pipeline
 
 
 def test_the_main_method_can_change_and_reuses_its_result(stages, synthetic_composite):
