@@ -15,6 +15,7 @@ from typing import Optional, Sequence
 
 from matting_studio import __version__
 from matting_studio.core.errors import MattingError
+from matting_studio.training.config import TRAIN_SETTINGS
 from matting_studio.video import command as video_command
 
 SUBCOMMANDS = ("cutout", "compare", "evaluate", "train", "models")
@@ -47,25 +48,6 @@ def _method_list(text: str) -> list[str]:
             f"unknown method '{', '.join(bad) or text}'; choose from {', '.join(CLASSICAL + LEARNED)}"
         )
     return names
-
-
-# (flag, type, help) of the settings a recipe holds; each maps to the TrainConfig field of its name (see
-# commands.TRAIN_FIELDS for the few whose names differ).
-TRAIN_SETTINGS = (
-    ("--steps", int, "optimisation steps"),
-    ("--size", str, "network size: lite or paper"),
-    ("--batch-size", int, "samples per step"),
-    ("--crop", int, "training crop side in px"),
-    ("--lr", float, "peak learning rate (warm-up then cosine)"),
-    ("--val-every", int, "steps between validations"),
-    ("--checkpoint-every", int, "steps between checkpoints"),
-    ("--synthetic", float, "fraction of procedural synthetic foregrounds"),
-    ("--real", float, "fraction of DLMN-G samples that are the labelled photos on their own backgrounds"),
-    ("--device", str, "auto, cpu, cuda or mps"),
-    ("--seed", int, "seed of the samples and the initial weights"),
-    ("--ema", float, "moving average of the weights with this decay (e.g. 0.995); validated and saved"),
-    ("--mse-weight", float, "weight of the squared alpha error on the unknown region"),
-)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -353,8 +353,7 @@ TRAIN_FIELDS = {"synthetic": "synthetic_fraction", "real": "real_fraction", "dat
 def train_config(args: Namespace):
     """The run's :class:`TrainConfig`: the recipe file (``--config``), then the options given on the command
     line; validated by the config itself."""
-    from matting_studio.cli import TRAIN_SETTINGS
-    from matting_studio.training.config import TrainConfig, load_recipe
+    from matting_studio.training.config import TRAIN_SETTINGS, TrainConfig, load_recipe
 
     values = load_recipe(args.config) if args.config else {}
     values["model"] = args.model

@@ -19,6 +19,25 @@ from matting_studio.core.errors import ConfigError
 MODELS = ("dlmng", "ssrn")
 SIZES = ("lite", "paper")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+# (flag, type, help) of the settings a recipe holds; each maps to the TrainConfig field of its name (see
+# commands.TRAIN_FIELDS for the few whose names differ); the command line's ``train`` options.
+TRAIN_SETTINGS = (
+    ("--steps", int, "optimisation steps"),
+    ("--size", str, "network size: lite or paper"),
+    ("--batch-size", int, "samples per step"),
+    ("--crop", int, "training crop side in px"),
+    ("--lr", float, "peak learning rate (warm-up then cosine)"),
+    ("--val-every", int, "steps between validations"),
+    ("--checkpoint-every", int, "steps between checkpoints"),
+    ("--synthetic", float, "fraction of procedural synthetic foregrounds"),
+    ("--real", float, "fraction of DLMN-G samples that are the labelled photos on their own backgrounds"),
+    ("--device", str, "auto, cpu, cuda or mps"),
+    ("--seed", int, "seed of the samples and the initial weights"),
+    ("--ema", float, "moving average of the weights with this decay (e.g. 0.995); validated and saved"),
+    ("--mse-weight", float, "weight of the squared alpha error on the unknown region"),
+)
+
+
 _PATHS = ("data_dir", "out_dir", "unlabelled_dir", "teacher", "init_weights", "pool_dir")
 
 
