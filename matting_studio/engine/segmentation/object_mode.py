@@ -22,6 +22,14 @@ GRABCUT_SEED = 0  # GrabCut's k-means draws from OpenCV's (per-thread) generator
 BACKENDS = ("auto", "u2netp", "grabcut")
 
 
+def _object_image(image: np.ndarray) -> np.ndarray:
+    """``image`` as ``(H, W, 3)`` float32 for either object segmenter; too small is a :class:`MattingError`."""
+    image = np.asarray(image, np.float32)[..., :3]
+    if image.shape[0] < 8 or image.shape[1] < 8:
+        raise MattingError("Object mode needs an image of at least 8x8 pixels.")
+    return image
+
+
 class GrabCutSegmenter:
     """``segment(image) -> (H, W) float32`` soft mask of the main object, by GrabCut (no weights).
 
@@ -41,10 +49,8 @@ class GrabCutSegmenter:
 
     def segment(self, image: np.ndarray, *, progress: Optional[ProgressFn] = None,
                 cancel: Optional[CancelToken] = None) -> np.ndarray:
-        image = np.asarray(image, np.float32)[..., :3]
+        image = _object_image(image)
         h, w = image.shape[:2]
-        if h < 8 or w < 8:
-            raise MattingError("Object mode needs an image of at least 8x8 pixels.")
         scale = min(1.0, WORKING_SIZE / max(h, w))
         sw, sh = max(8, round(w * scale)), max(8, round(h * scale))
         small = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_AREA)
@@ -155,10 +161,8 @@ class ObjectSegmenter:
 
     def segment(self, image: np.ndarray, *, progress: Optional[ProgressFn] = None,
                 cancel: Optional[CancelToken] = None) -> np.ndarray:
-        image = np.asarray(image, np.float32)[..., :3]
+        image = _object_image(image)
         h, w = image.shape[:2]
-        if h < 8 or w < 8:
-            raise MattingError("Object mode needs an image of at least 8x8 pixels.")
         check_cancel(cancel)
         report(progress, 0.0, "Loading the object segmenter")
         model = self._model(progress=None)
