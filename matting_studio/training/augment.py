@@ -1,7 +1,7 @@
 """Augmentation of composited training samples: what stretches 16–20 real alphas into many.
 
-Geometry of the foreground (scale, rotation, perspective), its colours (gain, gamma, hue, saturation), two
-foregrounds in one composite, and degradations of the composite itself (noise, JPEG, blur, resampling). All
+Geometry of the foreground (scale, rotation, perspective, elastic), its colours (gain, gamma, hue, saturation), two
+foregrounds in one composite, generated and out-of-focus backgrounds, and degradations of the composite itself (noise, JPEG, blur, resampling). All
 settings are one :class:`AugmentConfig`; every function takes the sample's ``rng`` so samples stay a pure function
 of ``(seed, index)``. Arrays are float32 in [0, 1]: colours ``(S, S, 3)``, alpha ``(S, S)``.
 """
@@ -20,6 +20,8 @@ class AugmentConfig:
     rotate_deg: float = 20.0
     perspective: float = 0.06  # corner jitter as a fraction of the crop
     warp_probability: float = 0.5
+    elastic_probability: float = 0.3  # a smooth random displacement of the warped foreground
+    elastic_strength: float = 0.02  # its largest displacement as a fraction of the crop
     gamma: tuple[float, float] = (0.7, 1.4)
     hue_deg: float = 15.0
     saturation: tuple[float, float] = (0.7, 1.3)
@@ -28,6 +30,8 @@ class AugmentConfig:
     defocus: float = 0.1  # probability of an out-of-focus subject (synthetic.defocus)
     lookalike: float = 0.1  # probability of a shifted dark copy of the subject behind it (synthetic.lookalike_background)
     palette: float = 0.15  # probability of a background painted in the subject's colours (synthetic.palette_background)
+    procedural_background: float = 0.15  # probability of a generated background (synthetic.procedural_background)
+    background_blur: float = 0.2  # probability of an out-of-focus background (Gaussian, sigma 1–6 px)
     noise_std: float = 0.02  # maximum Gaussian noise of the composite
     jpeg_probability: float = 0.25
     jpeg_quality: tuple[int, int] = (40, 95)
@@ -58,6 +62,21 @@ def warp(fg: np.ndarray, alpha: np.ndarray, config: AugmentConfig, rng: np.rando
     m = cv2.getPerspectiveTransform(corners, moved.astype(np.float32))
     fg = cv2.warpPerspective(fg, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
     alpha = cv2.warpPerspective(alpha, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    if rng.random() < config.elastic_probability:
+        fg, alpha = elastic(fg, alpha, config.elastic_strength, rng)
+    return fg, np.clip(alpha, 0, 1)
+
+
+def elastic(fg: np.ndarray, alpha: np.ndarray, strength: float, rng: np.random.Generator):
+    """Foreground and alpha moved by one smooth random displacement field (largest shift ``strength`` × size):
+    strands bend and outlines wobble while the alpha stays a true alpha of the moved colours."""
+    h, w = alpha.shape
+    coarse = rng.uniform(-1, 1, size=(2, 5, 5)).astype(np.float32)
+    dx, dy = (cv2.resize(c, (w, h), interpolation=cv2.INTER_CUBIC) * strength * max(h, w) for c in coarse)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    mx, my = xx + dx, yy + dy
+    fg = cv2.remap(fg, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    alpha = cv2.remap(alpha, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     return fg, np.clip(alpha, 0, 1)
 
 

@@ -31,7 +31,8 @@ from matting_studio.core.errors import DatasetError
 from matting_studio.core.motion import grayscale
 from matting_studio.training import augment as aug
 from matting_studio.training.imperfect_segmentation import imperfect_segmentation, random_trimap
-from matting_studio.training.synthetic import defocus, lookalike_background, palette_background, synthetic_foreground
+from matting_studio.training.synthetic import (defocus, lookalike_background, palette_background,
+                                              procedural_background, synthetic_foreground)
 
 MAX_BACKGROUND_SIDE = 1024
 
@@ -167,6 +168,10 @@ class CompositionDataset:
         if self.augment and rng.random() < cfg.two_foregrounds:  # a second subject behind the first
             fg, alpha = aug.union(fg, alpha, *self._any_foreground(rng))
         bg = self._crop_background(self._background(int(rng.integers(0, len(self.backgrounds)))), rng)
+        if self.augment and rng.random() < cfg.procedural_background:
+            bg = procedural_background(self.crop, rng)
+        if self.augment and rng.random() < cfg.background_blur:
+            bg = cv2.GaussianBlur(np.ascontiguousarray(bg, np.float32), (0, 0), rng.uniform(1.0, 6.0))
         fg, alpha, bg = (np.ascontiguousarray(a, dtype=np.float32) for a in (fg, alpha, bg))
         if self.augment:
             if rng.random() < cfg.defocus:

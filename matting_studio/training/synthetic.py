@@ -53,57 +53,210 @@ def see_through(shape_mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return shape_mask * pattern
 
 
-def synthetic_foreground(size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(fg (S,S,3), alpha (S,S))`` float32 in [0, 1] for ``seed``."""
-    rng = np.random.default_rng(seed)
+class _Layers:
+    """Layers composited front-over-back with exact alpha: premultiplied colour ``(S, S, 3)`` and alpha ``(S, S)``."""
+
+    def __init__(self, size: int) -> None:
+        self.premultiplied = np.zeros((size, size, 3), np.float32)
+        self.alpha = np.zeros((size, size), np.float32)
+
+    def over(self, colour: np.ndarray, alpha: np.ndarray) -> None:
+        """Put a layer (colour ``(S, S, 3)`` or ``(3,)``, alpha ``(S, S)``, in [0, 1]) in front of what is there."""
+        a = np.clip(alpha, 0, 1).astype(np.float32)
+        self.premultiplied = a[..., None] * colour + (1 - a[..., None]) * self.premultiplied
+        self.alpha = a + (1 - a) * self.alpha
+
+    def result(self, backing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(fg, alpha)``; where alpha is 0 the colour is ``backing`` (it never shows)."""
+        a = self.alpha[..., None]
+        fg = np.where(a > 1e-4, self.premultiplied / np.maximum(a, 1e-4), backing)
+        return np.clip(fg, 0, 1).astype(np.float32), np.clip(self.alpha, 0, 1).astype(np.float32)
+
+
+def _shape(size: int, rng: np.random.Generator, centre=None, scale: float = 1.0) -> np.ndarray:
+    """One filled, anti-aliased ellipse, polygon or blob ``(S, S)`` in [0, 1]."""
     h = w = size
-    alpha = np.zeros((h, w), np.float32)
-    for _ in range(int(rng.integers(1, 4))):
-        layer = np.zeros((h, w), np.float32)
-        kind = rng.integers(0, 3)
-        c = (int(rng.uniform(0.3, 0.7) * w), int(rng.uniform(0.3, 0.7) * h))
-        if kind == 0:
-            axes = (int(rng.uniform(0.1, 0.35) * w), int(rng.uniform(0.1, 0.35) * h))
-            cv2.ellipse(layer, c, axes, rng.uniform(0, 180), 0, 360, 1.0, -1, cv2.LINE_AA)
-        elif kind == 1:
-            n = int(rng.integers(3, 8))
-            angles = np.sort(rng.uniform(0, 2 * np.pi, n))
-            radii = rng.uniform(0.1, 0.35, n) * size
-            pts = np.stack([c[0] + radii * np.cos(angles), c[1] + radii * np.sin(angles)], 1).astype(np.int32)
-            cv2.fillPoly(layer, [pts], 1.0, cv2.LINE_AA)
-        else:
-            blob = cv2.GaussianBlur(rng.random((h, w)).astype(np.float32), (0, 0), size / 12)
-            layer = (blob > np.quantile(blob, rng.uniform(0.6, 0.85))).astype(np.float32)
-        if rng.random() < 0.25:
-            layer = see_through(layer, rng)
-        opacity = 1.0 if rng.random() < 0.7 else rng.uniform(0.3, 0.8)  # semi-transparent parts
-        alpha = np.maximum(alpha, layer * opacity)
-    strands = np.zeros((h, w), np.float32)
-    for _ in range(int(rng.integers(0, 60))):  # hair: thin random curves from the shape's edge outwards
-        ys, xs = np.nonzero(alpha > 0.5)
-        if len(ys) == 0:
-            break
-        i = int(rng.integers(0, len(ys)))
-        p = np.array([xs[i], ys[i]], np.float64)
-        direction = rng.uniform(0, 2 * np.pi)
-        pts = [p.copy()]
-        for _ in range(int(rng.integers(5, 25))):
-            direction += rng.normal(0, 0.25)
-            p += 2.0 * np.array([np.cos(direction), np.sin(direction)])
-            pts.append(p.copy())
-        cv2.polylines(strands, [np.round(np.array(pts) * 4).astype(np.int32)], False, rng.uniform(0.4, 1.0), 1,
+    layer = np.zeros((h, w), np.float32)
+    c = centre or (int(rng.uniform(0.3, 0.7) * w), int(rng.uniform(0.3, 0.7) * h))
+    kind = rng.integers(0, 3)
+    if kind == 0:
+        axes = (int(rng.uniform(0.1, 0.35) * w * scale), int(rng.uniform(0.1, 0.35) * h * scale))
+        cv2.ellipse(layer, c, axes, rng.uniform(0, 180), 0, 360, 1.0, -1, cv2.LINE_AA)
+    elif kind == 1:
+        n = int(rng.integers(3, 8))
+        angles = np.sort(rng.uniform(0, 2 * np.pi, n))
+        radii = rng.uniform(0.1, 0.35, n) * size * scale
+        pts = np.stack([c[0] + radii * np.cos(angles), c[1] + radii * np.sin(angles)], 1).astype(np.int32)
+        cv2.fillPoly(layer, [pts], 1.0, cv2.LINE_AA)
+    else:
+        blob = cv2.GaussianBlur(rng.random((h, w)).astype(np.float32), (0, 0), size / 12)
+        layer = (blob > np.quantile(blob, rng.uniform(0.6, 0.85))).astype(np.float32)
+    return layer
+
+
+def _curve(start: np.ndarray, direction: float, steps: int, step: float, curl: float,
+           rng: np.random.Generator) -> np.ndarray:
+    """``(N, 2)`` points of a random curve: a walk whose heading turns by ``curl`` radians per step on average."""
+    p, pts = start.astype(np.float64).copy(), [start.astype(np.float64).copy()]
+    bend = rng.normal(0, curl)
+    for _ in range(steps):
+        direction += bend + rng.normal(0, curl * 0.5)
+        p = p + step * np.array([np.cos(direction), np.sin(direction)])
+        pts.append(p.copy())
+    return np.array(pts)
+
+
+def _draw_strands(size: int, curves, widths, opacities) -> list[np.ndarray]:
+    """Each curve drawn anti-aliased at 4× and reduced: sub-pixel widths become partial alpha. ``widths`` in
+    output pixels (0.25–3)."""
+    out = []
+    for pts, width, opacity in zip(curves, widths, opacities):
+        big = np.zeros((4 * size, 4 * size), np.float32)
+        cv2.polylines(big, [np.round(pts * 16).astype(np.int32)], False, 1.0, max(1, int(round(4 * width))),
                       cv2.LINE_AA, shift=2)
-    alpha = np.maximum(alpha, strands)
-    if rng.random() < 0.3:  # motion blur
+        out.append(cv2.resize(big, (size, size), interpolation=cv2.INTER_AREA) * opacity)
+    return out
+
+
+def _edge_points(mask: np.ndarray, n: int, rng: np.random.Generator):
+    """``n`` random points on the outline of ``mask > 0.5`` with their outward normal angles."""
+    inside = (mask > 0.5).astype(np.uint8)
+    edge = inside - cv2.erode(inside, np.ones((3, 3), np.uint8))
+    ys, xs = np.nonzero(edge)
+    if len(ys) == 0:
+        return np.zeros((0, 2)), np.zeros(0)
+    pick = rng.integers(0, len(ys), size=n)
+    gy = cv2.Sobel(cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 3), cv2.CV_32F, 0, 1)
+    gx = cv2.Sobel(cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 3), cv2.CV_32F, 1, 0)
+    normals = np.arctan2(-gy[ys[pick], xs[pick]], -gx[ys[pick], xs[pick]])
+    return np.stack([xs[pick], ys[pick]], 1).astype(np.float64), normals
+
+
+def _hair(size: int, rng: np.random.Generator, layers: _Layers, body: np.ndarray, fur: bool = False) -> None:
+    """Hair or fur over the edge of ``body``: clumps of strands of varying width, opacity, colour and curl
+    growing outwards, and (hair) long flyaways reaching far from the body."""
+    base = rng.uniform(0.05, 0.9, size=3).astype(np.float32)
+    n_clumps = int(rng.integers(4, 14)) if not fur else int(rng.integers(40, 120))
+    roots, normals = _edge_points(body, n_clumps, rng)
+    curves, widths, opacities, colours = [], [], [], []
+    for root, normal in zip(roots, normals):
+        per_clump = int(rng.integers(3, 12)) if not fur else int(rng.integers(1, 4))
+        length = size * (rng.uniform(0.08, 0.35) if not fur else rng.uniform(0.02, 0.07))
+        curl = rng.uniform(0.02, 0.25) if not fur else rng.uniform(0.0, 0.1)
+        for _ in range(per_clump):
+            start = root + rng.normal(0, 2.0 if not fur else 1.0, size=2)
+            steps = max(3, int(length / 2 * rng.uniform(0.6, 1.2)))
+            curves.append(_curve(start, normal + rng.normal(0, 0.35), steps, 2.0, curl, rng))
+            widths.append(float(rng.uniform(0.25, 2.5) if not fur else rng.uniform(0.3, 1.2)))
+            opacities.append(float(rng.uniform(0.5, 1.0)))
+            colours.append(np.clip(base + rng.normal(0, 0.08, 3), 0, 1).astype(np.float32))
+    for _ in range(0 if fur else int(rng.integers(0, 8))):  # flyaways: single, thin, long
+        root, normal = _edge_points(body, 1, rng)
+        if len(root) == 0:
+            break
+        curves.append(_curve(root[0], normal[0] + rng.normal(0, 0.6), int(size * rng.uniform(0.2, 0.5) / 2), 2.0,
+                             rng.uniform(0.02, 0.12), rng))
+        widths.append(float(rng.uniform(0.25, 0.9)))
+        opacities.append(float(rng.uniform(0.3, 0.9)))
+        colours.append(np.clip(base * rng.uniform(0.9, 1.4), 0, 1).astype(np.float32))
+    for strand, colour in zip(_draw_strands(size, curves, widths, opacities), colours):
+        layers.over(colour, strand)
+
+
+def _foliage(size: int, rng: np.random.Generator, layers: _Layers) -> None:
+    """Branches with leaves: thin stems and many small anti-aliased leaf ellipses with gaps between them."""
+    green = np.array([rng.uniform(0.05, 0.5), rng.uniform(0.25, 0.8), rng.uniform(0.0, 0.35)], np.float32)
+    for _ in range(int(rng.integers(2, 6))):
+        start = np.array([rng.uniform(0, size), size * rng.uniform(0.8, 1.0)])
+        stem = _curve(start, -np.pi / 2 + rng.normal(0, 0.5), int(size * rng.uniform(0.3, 0.6) / 3), 3.0, 0.06, rng)
+        layers.over(green * 0.5, _draw_strands(size, [stem], [rng.uniform(1.0, 3.0)], [1.0])[0])
+        for point in stem[:: max(1, int(rng.integers(1, 4)))]:
+            leaf = np.zeros((4 * size, 4 * size), np.float32)
+            axes = (int(4 * size * rng.uniform(0.01, 0.05)), int(4 * size * rng.uniform(0.005, 0.02)))
+            offset = rng.normal(0, size * 0.03, 2)
+            centre = tuple(int(v) for v in 4 * (point + offset))
+            cv2.ellipse(leaf, centre, axes, rng.uniform(0, 180), 0, 360, 1.0, -1, cv2.LINE_AA)
+            leaf = cv2.resize(leaf, (size, size), interpolation=cv2.INTER_AREA)
+            layers.over(np.clip(green * rng.uniform(0.6, 1.4) + rng.normal(0, 0.04, 3), 0, 1).astype(np.float32),
+                        leaf * rng.uniform(0.85, 1.0))
+
+
+def _veil(size: int, rng: np.random.Generator, layers: _Layers) -> None:
+    """Smooth semi-transparency: smoke (multi-scale noise), a veil (a sheet of low, varying opacity with folds)
+    or glass (a shape of low opacity, brighter at its rim, with a highlight)."""
+    kind = rng.integers(0, 3)
+    colour = rng.uniform(0.4, 1.0, size=3).astype(np.float32)
+    if kind == 0:  # smoke
+        field = sum(cv2.resize(rng.random((max(2, size // k), max(2, size // k))).astype(np.float32), (size, size),
+                               interpolation=cv2.INTER_CUBIC) / (i + 1) for i, k in enumerate((64, 32, 16, 8)))
+        field = (field - field.min()) / max(float(np.ptp(field)), 1e-6)
+        alpha = np.clip((field - rng.uniform(0.3, 0.6)) * rng.uniform(1.5, 3.0), 0, 1) * rng.uniform(0.4, 0.9)
+        layers.over(colour, cv2.GaussianBlur(alpha.astype(np.float32), (0, 0), 2.0))
+    elif kind == 1:  # veil
+        sheet = _shape(size, rng, scale=1.4)
+        yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+        folds = 0.5 + 0.5 * np.sin(xx * rng.uniform(0.03, 0.15) + np.sin(yy * rng.uniform(0.01, 0.05)) * 3)
+        alpha = sheet * (rng.uniform(0.15, 0.4) + rng.uniform(0.1, 0.4) * folds)
+        layers.over(colour, cv2.GaussianBlur(alpha, (0, 0), 1.0))
+    else:  # glass
+        body = _shape(size, rng)
+        rim = body - cv2.erode(body, np.ones((5, 5), np.uint8), iterations=int(rng.integers(1, 4)))
+        alpha = np.clip(body * rng.uniform(0.05, 0.3) + rim * rng.uniform(0.3, 0.7), 0, 1)
+        layers.over(colour * rng.uniform(0.6, 1.0), cv2.GaussianBlur(alpha, (0, 0), 0.8))
+        highlight = np.zeros((size, size), np.float32)
+        ys, xs = np.nonzero(body > 0.5)
+        if len(ys):
+            i = int(rng.integers(0, len(ys)))
+            cv2.ellipse(highlight, (int(xs[i]), int(ys[i])), (int(size * 0.03) + 1, int(size * 0.01) + 1),
+                        rng.uniform(0, 180), 0, 360, 1.0, -1, cv2.LINE_AA)
+        layers.over(np.ones(3, np.float32), cv2.GaussianBlur(highlight * body, (0, 0), 1.5) * 0.8)
+
+
+SCENES = ("shapes", "hair", "fur", "foliage", "lace", "veil")
+
+
+def synthetic_foreground(size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(fg (S,S,3), alpha (S,S))`` float32 in [0, 1] for ``seed``: one of :data:`SCENES` (solid shapes with
+    strands, hair or fur on a body, foliage, lace/mesh, veils/smoke/glass over a body), with exact alpha, then
+    motion blur or a slight optical blur."""
+    rng = np.random.default_rng(seed)
+    scene = SCENES[int(rng.integers(0, len(SCENES)))]
+    layers = _Layers(size)
+    body = np.zeros((size, size), np.float32)
+    if scene in ("shapes", "hair", "fur", "lace"):
+        for _ in range(int(rng.integers(1, 4))):
+            layer = _shape(size, rng)
+            if scene == "lace" or rng.random() < 0.1:
+                layer = see_through(layer, rng)
+            opacity = 1.0 if rng.random() < 0.75 else rng.uniform(0.3, 0.8)
+            layers.over(_texture(size, size, rng), layer * opacity)
+            body = np.maximum(body, layer)
+    if scene == "shapes":
+        if rng.random() < 0.5:
+            _hair(size, rng, layers, body, fur=rng.random() < 0.3)
+    elif scene in ("hair", "fur"):
+        _hair(size, rng, layers, body, fur=scene == "fur")
+    elif scene == "foliage":
+        _foliage(size, rng, layers)
+    elif scene == "veil":
+        if rng.random() < 0.5:
+            solid = _shape(size, rng)
+            layers.over(_texture(size, size, rng), solid)
+        _veil(size, rng, layers)
+    fg, alpha = layers.result(_texture(size, size, rng))
+    if rng.random() < 0.25:  # motion blur
         k = int(rng.integers(3, 9))
         kernel = np.zeros((k, k), np.float32)
         kernel[k // 2] = 1.0 / k
         rot = cv2.getRotationMatrix2D((k / 2 - 0.5, k / 2 - 0.5), rng.uniform(0, 180), 1.0)
         kernel = cv2.warpAffine(kernel, rot, (k, k))
-        alpha = cv2.filter2D(alpha, -1, kernel / max(kernel.sum(), 1e-6))
-    else:
-        alpha = cv2.GaussianBlur(alpha, (0, 0), rng.uniform(0.3, 1.0))
-    return _texture(h, w, rng), np.clip(alpha, 0, 1).astype(np.float32)
+        kernel /= max(kernel.sum(), 1e-6)
+        premultiplied = cv2.filter2D(fg * alpha[..., None], -1, kernel)
+        alpha = cv2.filter2D(alpha, -1, kernel)
+        fg = np.where(alpha[..., None] > 1e-4, premultiplied / np.maximum(alpha[..., None], 1e-4), fg)
+    elif rng.random() < 0.5:
+        alpha = cv2.GaussianBlur(alpha, (0, 0), rng.uniform(0.3, 0.7))
+    return np.clip(fg, 0, 1).astype(np.float32), np.clip(alpha, 0, 1).astype(np.float32)
 
 
 def lookalike_background(fg: np.ndarray, alpha: np.ndarray, bg: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -150,3 +303,38 @@ def palette_background(fg: np.ndarray, alpha: np.ndarray, bg: np.ndarray, rng: n
     mix = np.float32(rng.uniform(0.5, 0.9))
     out = mix * (painted + texture) + (1 - mix) * bg
     return np.clip(cv2.GaussianBlur(out, (0, 0), 0.7), 0, 1).astype(np.float32)
+
+
+def procedural_background(size: int, rng: np.random.Generator) -> np.ndarray:
+    """A ``(S, S, 3)`` float32 background in [0, 1] no photo folder has: multi-scale coloured noise, stripes or
+    checks, a bokeh of blurred discs (a portrait's out-of-focus lights), or a smooth gradient with grain."""
+    kind = rng.integers(0, 4)
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size
+    if kind == 0:
+        out = sum(cv2.resize(rng.random((max(2, size // k), max(2, size // k), 3)).astype(np.float32),
+                             (size, size), interpolation=cv2.INTER_CUBIC) / (i + 1)
+                  for i, k in enumerate((128, 32, 8, 2)))
+        out = (out - out.min()) / max(float(np.ptp(out)), 1e-6)
+    elif kind == 1:
+        a, b = rng.uniform(0.2, 0.9, size=(2, 3)).astype(np.float32)
+        freq, angle = rng.uniform(4, 40), rng.uniform(0, np.pi)
+        u = xx * np.cos(angle) + yy * np.sin(angle)
+        if rng.random() < 0.5:
+            pattern = (np.sin(u * freq * np.pi) > 0).astype(np.float32)
+        else:
+            v = -xx * np.sin(angle) + yy * np.cos(angle)
+            pattern = ((np.floor(u * freq) + np.floor(v * freq)) % 2).astype(np.float32)
+        out = cv2.GaussianBlur(pattern, (0, 0), 0.7)[..., None] * a + (1 - pattern[..., None]) * b
+    elif kind == 2:
+        out = np.zeros((size, size, 3), np.float32) + rng.uniform(0.0, 0.4, size=3).astype(np.float32)
+        for _ in range(int(rng.integers(10, 60))):
+            disc = np.zeros((size, size), np.float32)
+            cv2.circle(disc, (int(rng.uniform(0, size)), int(rng.uniform(0, size))),
+                       int(size * rng.uniform(0.02, 0.12)), 1.0, -1, cv2.LINE_AA)
+            out = out + disc[..., None] * rng.uniform(0.05, 0.5, size=3).astype(np.float32)
+        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(1.0, 4.0))
+    else:
+        a, b = rng.uniform(0.0, 1.0, size=(2, 3)).astype(np.float32)
+        t = np.clip(xx * rng.uniform(-1, 1) + yy * rng.uniform(-1, 1) + rng.uniform(0, 1), 0, 1)[..., None]
+        out = a * t + b * (1 - t) + rng.normal(0, 0.02, size=(size, size, 3)).astype(np.float32)
+    return np.clip(out, 0, 1).astype(np.float32)
