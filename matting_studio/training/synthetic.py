@@ -1,8 +1,11 @@
-"""Procedural synthetic foregrounds (fg colours + alpha) to enlarge scarce matting data.
+"""Procedural synthetic foregrounds (fg colours + exact alpha) to enlarge scarce matting data.
 
-Random shapes (ellipses, polygons, blobs) with soft and semi-transparent regions, see-through structures
-(meshes, nets, perforated sheets: many small holes the matting must open), thin anti-aliased hair-like strands,
-optional motion blur, textured colours. Deterministic for a given seed.
+Scenes (:data:`SCENES`) are layers composited front over back, so alpha and colour stay exact: solid shapes,
+see-through structures (meshes, nets, lace: many small holes the matting must open), hair and fur (clumps of
+anti-aliased strands of sub-pixel to 2.5 px width, varying opacity, colour and curl, flyaways far from the body),
+foliage (stems and leaves with gaps), and smooth semi-transparency (smoke, veils, glass); then motion blur or a
+slight optical blur. Deterministic for a given seed. :func:`procedural_background` makes backgrounds no photo
+folder has (noise, stripes and checks, bokeh, gradients).
 
 :func:`lookalike_background` puts a darker, shifted copy of a foreground behind it: the back wall of a wire
 basket seen through its front, a fence behind a fence, hair over hair. :func:`palette_background` paints a
@@ -11,6 +14,8 @@ them apart. :func:`defocus` blurs a foreground as an out-of-focus lens would: wi
 """
 
 from __future__ import annotations
+
+from typing import Optional
 
 import cv2
 import numpy as np
@@ -215,12 +220,15 @@ def _veil(size: int, rng: np.random.Generator, layers: _Layers) -> None:
 SCENES = ("shapes", "hair", "fur", "foliage", "lace", "veil")
 
 
-def synthetic_foreground(size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def synthetic_foreground(size: int, seed: int, scene: Optional[str] = None) -> tuple[np.ndarray, np.ndarray]:
     """``(fg (S,S,3), alpha (S,S))`` float32 in [0, 1] for ``seed``: one of :data:`SCENES` (solid shapes with
-    strands, hair or fur on a body, foliage, lace/mesh, veils/smoke/glass over a body), with exact alpha, then
-    motion blur or a slight optical blur."""
+    strands, hair or fur on a body, foliage, lace/mesh, veils/smoke/glass over a body; drawn at random unless
+    ``scene`` is given), with exact alpha, then motion blur or a slight optical blur."""
     rng = np.random.default_rng(seed)
-    scene = SCENES[int(rng.integers(0, len(SCENES)))]
+    drawn = SCENES[int(rng.integers(0, len(SCENES)))]
+    if scene is not None and scene not in SCENES:
+        raise ValueError(f"Unknown synthetic scene '{scene}' (one of {', '.join(SCENES)}).")
+    scene = scene or drawn
     layers = _Layers(size)
     body = np.zeros((size, size), np.float32)
     if scene in ("shapes", "hair", "fur", "lace"):

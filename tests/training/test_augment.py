@@ -72,3 +72,14 @@ def test_palette_background_takes_the_subjects_colours():
     assert out.shape == bg.shape and out.min() >= 0 and out.max() <= 1
     subject = np.float32([0.8, 0.4, 0.2])
     assert np.linalg.norm(out - subject, axis=-1).mean() < np.linalg.norm(bg - subject, axis=-1).mean() * 0.6
+
+
+def test_elastic_bends_the_subject_smoothly_keeping_range_and_area():
+    fg, alpha = disc(96)
+    fg2, alpha2 = aug.elastic(fg, alpha, 0.03, np.random.default_rng(4))
+    assert alpha2.shape == alpha.shape and fg2.shape == fg.shape and 0 <= alpha2.min() and alpha2.max() <= 1
+    moved = np.abs(alpha2 - alpha)
+    assert moved.max() > 0.5 and abs(alpha2.sum() - alpha.sum()) < 0.2 * alpha.sum()
+    again = aug.elastic(fg, alpha, 0.03, np.random.default_rng(4))[1]
+    assert np.array_equal(alpha2, again)
+    assert np.array_equal(aug.elastic(fg, alpha, 0.0, np.random.default_rng(4))[1], alpha)

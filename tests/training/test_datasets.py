@@ -1,4 +1,4 @@
-"""Composition dataset, imperfect segmentation, synthetic foregrounds, unlabelled photos."""
+"""Composition dataset, imperfect segmentation, unlabelled photos."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from matting_studio.training import datasets
 from matting_studio.training.augment import AugmentConfig
 from matting_studio.training.datasets import CompositionDataset, UnlabelledPhotos
 from matting_studio.training.imperfect_segmentation import imperfect_segmentation, random_trimap
-from matting_studio.training.synthetic import defocus, lookalike_background, see_through, synthetic_foreground
 
 
 CLEAN = AugmentConfig(noise_std=0.0, jpeg_probability=0.0, blur_probability=0.0, resample_probability=0.0)
@@ -93,68 +92,6 @@ def test_random_trimap_bands_are_drawn_independently_on_each_side_of_the_edge():
         assert 1 <= inner <= 17 and 1 <= outer <= 17
         sides.append((inner, outer))
     assert sum(abs(i - o) > 3 for i, o in sides) >= 4  # asymmetric bands are common, not an accident
-
-
-def test_synthetic_foregrounds_are_deterministic_with_soft_pixels():
-    fg1, a1 = synthetic_foreground(64, seed=3)
-    fg2, a2 = synthetic_foreground(64, seed=3)
-    assert np.array_equal(a1, a2) and np.array_equal(fg1, fg2)
-    assert fg1.shape == (64, 64, 3) and a1.shape == (64, 64)
-    soft = [((a > 0.05) & (a < 0.95)).mean() for _, a in (synthetic_foreground(64, s) for s in range(6))]
-    assert max(soft) > 0.01
-    assert not np.array_equal(a1, synthetic_foreground(64, seed=4)[1])
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_see_through_opens_many_small_holes_inside_the_shape_only(seed):
-    shape = np.zeros((96, 96), np.float32)
-    shape[16:80, 16:80] = 1.0
-    out = see_through(shape, np.random.default_rng(seed))
-    inside = out[16:80, 16:80]
-    assert out[shape == 0].max() == 0 and 0 <= out.min() and out.max() <= 1
-    holes = inside < 0.05
-    assert 0.05 < holes.mean() < 0.9 and (inside > 0.95).mean() > 0.02
-    n_holes, _ = cv2.connectedComponents(holes.astype(np.uint8), connectivity=4)
-    assert n_holes - 1 >= 4  # several separate openings, not one cut
-    assert ((inside > 0.05) & (inside < 0.95)).any()  # anti-aliased edges
-
-
-def test_lookalike_background_puts_a_darker_shifted_copy_of_the_subject_behind_it():
-    fg = np.zeros((64, 64, 3), np.float32)
-    fg[..., 1] = 0.8  # a green subject
-    alpha = np.zeros((64, 64), np.float32)
-    alpha[20:44, 20:44] = 1.0
-    bg = np.zeros((64, 64, 3), np.float32)
-    bg[..., 2] = 1.0  # on blue
-    for seed in range(5):
-        out = lookalike_background(fg, alpha, bg, np.random.default_rng(seed))
-        assert out.shape == bg.shape and out.dtype == np.float32 and 0 <= out.min() and out.max() <= 1
-        green = out[..., 1] > 0.2
-        # the copy is the subject's colour, darker, and covers about the subject's area (shifted, blurred)
-        assert 0.5 < green.sum() / (alpha > 0.5).sum() < 1.5
-        assert 0.8 * 0.4 < out[..., 1].max() <= 0.8 * 0.9 + 1e-6
-        # a composite of one uniformly shaded copy over the background: green = shade · 0.8 · (1 − blue)
-        cover = 1 - out[..., 2]
-        shade = out[..., 1][cover > 0.5] / (0.8 * cover[cover > 0.5])
-        assert np.ptp(shade) < 1e-4 and 0.45 - 1e-4 <= shade.mean() <= 0.9 + 1e-4
-    shifted = [np.argwhere(lookalike_background(fg, alpha, bg, np.random.default_rng(s))[..., 1] > 0.4).mean(0)
-               for s in range(5)]
-    assert max(np.abs(c - 31.5).max() for c in shifted) >= 2  # moved, not in place
-
-
-def test_defocus_widens_the_edge_smoothly_and_keeps_the_subject_colour():
-    alpha = np.zeros((80, 80), np.float32)
-    alpha[20:60, 20:60] = 1.0
-    fg = np.zeros((80, 80, 3), np.float32)
-    fg[20:60, 20:60] = [0.9, 0.3, 0.1]  # the colour is only defined where alpha > 0
-    for seed in range(4):
-        fg_b, alpha_b = defocus(fg, alpha, np.random.default_rng(seed))
-        assert fg_b.shape == fg.shape and alpha_b.shape == alpha.shape and fg_b.dtype == alpha_b.dtype == np.float32
-        soft = (alpha_b > 0.01) & (alpha_b < 0.99)
-        assert soft.sum() > 4 * ((alpha > 0.01) & (alpha < 0.99)).sum() + 400  # a ramp several pixels wide
-        assert abs(alpha_b.sum() - alpha.sum()) < 0.01 * alpha.sum()  # blurred, not grown or shrunk
-        assert np.abs(fg_b[alpha_b > 0.05] - [0.9, 0.3, 0.1]).max() < 1e-3  # premultiplied: no dark fringe
-        assert np.abs(np.diff(alpha_b[40])).max() < 0.25  # smooth across the edge
 
 
 def test_defocus_setting_blurs_the_subject_and_keeps_the_compositing_equation(tiny_dataset):

@@ -194,8 +194,11 @@ def test_pause_and_stop_act_between_steps(tiny_dataset, tmp_path):
 def test_loss_falls_over_a_short_run(tiny_dataset, tmp_path):
     # DLMN-G lite starts at its (already good) classical prior, so the residual needs a calmer setting than a
     # from-scratch network: batch 4, lr 1e-3 (as in real training, where the noise of batch 2 hides the trend).
+    # The stream's first and last steps see different samples: generated and blurred backgrounds and elastic
+    # warps are off, so that their spread of difficulty does not hide the trend at 32 px.
+    calm = dict(procedural_background=0.0, background_blur=0.0, elastic_probability=0.0)
     events = list(Trainer(config(tiny_dataset, tmp_path / "run", steps=60, lr=1e-3, batch_size=4, val_every=100,
-                                 checkpoint_every=100, guidance_mix=(0, 1, 0))).events())
+                                 checkpoint_every=100, guidance_mix=(0, 1, 0), augmentation=calm)).events())
     losses = [e.losses["total"] for e in events if e.kind == "step"]
     assert sum(losses[-8:]) / 8 < 0.9 * sum(losses[:8]) / 8
 
