@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matting_studio.training.trainer import TrainEvent
+from matting_studio.training.events import TrainEvent
 
 
 class FakeTrainer:

@@ -15,7 +15,10 @@ import pytest
 import torch
 
 from matting_studio.core.errors import MattingError
+from matting_studio.training.batches import Batches
+from matting_studio.training.setup import setup_dlmng
 from matting_studio.training.trainer import TrainConfig, Trainer, run_training
+from matting_studio.training.validation import held_out_images
 
 
 def config(tiny_dataset, out, **kw):
@@ -71,14 +74,10 @@ def test_whole_image_validation_uses_the_benchmark_trimap_when_the_dataset_has_o
     from matting_studio.core import imageio
 
     data, _ = tiny_dataset
-    wide = Trainer(config(tiny_dataset, tmp_path / "a"))
-    wide._setup()
-    (image, alpha, trimap_wide), = wide._held_out_images()
+    (image, alpha, trimap_wide), = held_out_images(config(tiny_dataset, tmp_path / "a"))
     tight = np.where(alpha >= 0.999, 1.0, np.where(alpha <= 0.001, 0.0, 0.5)).astype(np.float32)
     imageio.save_png(data / "trimap" / "s2.png", tight)
-    given = Trainer(config(tiny_dataset, tmp_path / "b"))
-    given._setup()
-    (_, _, trimap_given), = given._held_out_images()
+    (_, _, trimap_given), = held_out_images(config(tiny_dataset, tmp_path / "b"))
     assert np.array_equal(trimap_given, tight) and (trimap_given == 0.5).sum() < (trimap_wide == 0.5).sum()
     assert image.shape[:2] == alpha.shape == trimap_wide.shape
 
@@ -89,9 +88,8 @@ def test_real_photo_batches_carry_the_whole_photo_prior(tiny_dataset, tmp_path, 
     shapes = []
     real = datasets._prior_hwc
     monkeypatch.setattr(datasets, "_prior_hwc", lambda image, trimap: shapes.append(image.shape) or real(image, trimap))
-    trainer = Trainer(config(tiny_dataset, tmp_path / "run", real_fraction=1.0, guidance_mix=(0.0, 1.0, 0.0)))
-    trainer._setup()
-    batch = trainer._make_batch(0)
+    cfg = config(tiny_dataset, tmp_path / "run", real_fraction=1.0, guidance_mix=(0.0, 1.0, 0.0))
+    batch = Batches(setup_dlmng(cfg), cfg).make(0)
     assert batch["prior"].shape == (2, 10, 32, 32) and torch.isfinite(batch["prior"]).all()
     assert len(shapes) == 2 and all(sh[:2] != (32, 32) for sh in shapes)  # the whole (rescaled) photos, then cropped
     events = list(Trainer(config(tiny_dataset, tmp_path / "mixed", real_fraction=0.5, steps=3)).events())
@@ -105,15 +103,15 @@ def test_augmentation_settings_reach_the_training_composites_only(tiny_dataset, 
     calls = []
     real = datasets.lookalike_background
     monkeypatch.setattr(datasets, "lookalike_background", lambda *a: calls.append(1) or real(*a))
-    trainer = Trainer(config(tiny_dataset, tmp_path / "run", augmentation={"lookalike": 1.0}))
-    trainer._setup()
-    assert trainer.train_data.augmentation.lookalike == 1.0 and not trainer.val_data.augment
-    trainer._make_batch(0)
+    cfg = config(tiny_dataset, tmp_path / "run", augmentation={"lookalike": 1.0})
+    run = setup_dlmng(cfg)
+    assert run.train_data.augmentation.lookalike == 1.0 and not run.val_data.augment
+    Batches(run, cfg).make(0)
     assert len(calls) == 2  # every composite of the batch of 2
-    plain = Trainer(config(tiny_dataset, tmp_path / "plain", augmentation={"lookalike": 0.0}))
-    plain._setup()
+    plain = config(tiny_dataset, tmp_path / "plain", augmentation={"lookalike": 0.0})
+    run = setup_dlmng(plain)
     calls.clear()
-    plain._make_batch(0)
+    Batches(run, plain).make(0)
     assert calls == []
 
 
@@ -165,7 +163,7 @@ def test_ema_weights_are_the_ones_validated_and_saved_and_resume_exactly(tiny_da
 
     data = tiny_dataset[0]
     image, alpha = imageio.load_image(data / "image" / "s2.png").rgb, imageio.load_gray(data / "alpha" / "s2.png")
-    _, _, trimap = Trainer(config(tiny_dataset, tmp_path / "probe"))._held_out_images()[0]
+    _, _, trimap = held_out_images(config(tiny_dataset, tmp_path / "probe"))[0]
     pred, _ = predict_alpha(build_dlmng(weights=final).eval(), image, trimap, trimap, working_size=1024)
     assert sad(pred, alpha, trimap) == pytest.approx([e for e in events if e.kind == "validation"][-1].metrics["image_SAD"],
                                                      rel=1e-4, abs=1e-6)
@@ -209,7 +207,7 @@ def test_ssrn_adversarial_training_with_teacher(tiny_dataset, tmp_path):
     trainer = Trainer(config(tiny_dataset, tmp_path / "ssrn", model="ssrn", steps=3, real_fraction=0.5,
                              unlabelled_dir=data / "image", teacher=tmp_path / "teacher" / "model.pt"))
     events = list(trainer.events())
-    assert trainer.labelled_data.real_fraction == 0.5  # supervised steps also see the photos on their own backgrounds
+    assert trainer.run.labelled_data.real_fraction == 0.5  # supervised steps also see the photos on their own backgrounds
     steps = [e for e in events if e.kind == "step"]
     # adversarial steps on the photos alternate with supervised steps on composites of the --data images
     assert {"alpha", "composition", "gan", "d_total"} <= set(steps[0].losses)
@@ -249,7 +247,7 @@ def test_ddp_two_cpu_processes_end_with_identical_weights(tiny_dataset, tmp_path
         "from matting_studio.training.trainer import Trainer\n"
         "t = Trainer(config_from_json(sys.argv[1]))\n"
         "for e in t.events(): pass\n"
-        "sd = dict(t._bare(t.model).named_parameters())\n"
+        "sd = dict(t.run.model.module.named_parameters())\n"
         "h = hashlib.sha256(b''.join(sd[k].detach().cpu().numpy().tobytes() for k in sorted(sd))).hexdigest()\n"
         "open(os.path.join(sys.argv[2], 'rank%s.txt' % os.environ['RANK']), 'w').write(h)\n"
         "import torch.distributed as dist; dist.destroy_process_group()\n"
@@ -262,9 +260,7 @@ def test_ddp_two_cpu_processes_end_with_identical_weights(tiny_dataset, tmp_path
     h0, h1 = (tmp_path / "rank0.txt").read_text(), (tmp_path / "rank1.txt").read_text()
     assert h0 == h1
     # and training changed the weights (the ranks did not merely agree on the initial state)
-    init = Trainer(config(tiny_dataset, tmp_path / "init"))
-    init._setup()
-    sd = dict(init.model.named_parameters())  # parameters: BatchNorm running stats are per rank
+    sd = dict(setup_dlmng(config(tiny_dataset, tmp_path / "init")).model.named_parameters())  # parameters: BatchNorm running stats are per rank
     h_init = hashlib.sha256(b"".join(sd[k].detach().numpy().tobytes() for k in sorted(sd))).hexdigest()
     assert h0 != h_init
     assert (tmp_path / "ddp" / "model.pt").is_file()
