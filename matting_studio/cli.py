@@ -15,12 +15,11 @@ from typing import Optional, Sequence
 
 from matting_studio import __version__
 from matting_studio.core.errors import MattingError
+from matting_studio.core.registry import CLASSICAL, COMPARED_BY_DEFAULT, DEFAULT_SEGMENTER, DEVICES, LEARNED, SEGMENTER_NAMES
 from matting_studio.training.config import TRAIN_SETTINGS
 from matting_studio.video import command as video_command
 
 SUBCOMMANDS = ("cutout", "compare", "evaluate", "train", "models")
-CLASSICAL = ("cf", "knn", "rw", "lkm", "lbdm")
-LEARNED = ("dlmng", "ssrn")
 EXIT_ERROR = 2
 
 
@@ -50,7 +49,23 @@ def _method_list(text: str) -> list[str]:
     return names
 
 
+def _shared_options() -> dict[str, argparse.ArgumentParser]:
+    """Options several sub-commands take, declared once (argparse parent parsers)."""
+    device = _Parser(add_help=False)
+    device.add_argument("--device", default="auto", choices=DEVICES)
+    learned = _Parser(add_help=False)
+    learned.add_argument("--weights", type=Path, help="DLMN-G checkpoint to use for dlmng/ssrn")
+    learned.add_argument("--ssrn-weights", type=Path, help="SSRN checkpoint to use for ssrn")
+    segmenter = _Parser(add_help=False)
+    segmenter.add_argument("--segmenter", default=DEFAULT_SEGMENTER, choices=SEGMENTER_NAMES,
+                           help="soft segmentation for auto mode (no trimap)")
+    segmenter.add_argument("--segmenter-weights", metavar="FILE|default",
+                           help="DeepLabV3 weights: a state-dict file, or 'default' for torchvision's download")
+    return {"device": device, "learned": learned, "segmenter": segmenter}
+
+
 def build_parser() -> argparse.ArgumentParser:
+    shared = _shared_options()
     parser = _Parser(
         prog="matting-studio",
         description="Cut subjects out of photos. Without a sub-command (or with image paths) the GUI opens.",
@@ -58,56 +73,43 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"matting-studio {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    p = sub.add_parser("cutout", help="write RGBA cut-outs of images or folders")
+    p = sub.add_parser("cutout", help="write RGBA cut-outs of images or folders",
+                       parents=[shared["segmenter"], shared["device"], shared["learned"]])
     p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="image files or folders")
     p.add_argument("-o", "--output", type=Path, help="output file (one input) or folder")
     p.add_argument("--method", default=None, choices=CLASSICAL + LEARNED,
                    help="matting method (default: cf, or the learned pipeline once its weights are marked default)")
     p.add_argument("--trimap", type=Path, help="trimap file (one input) or folder of trimaps named like the images")
-    p.add_argument("--segmenter", default="person", choices=("person", "deeplabv3", "object", "combined"),
-                   help="soft segmentation for auto mode (no trimap)")
     p.add_argument("--band", default="fixed", choices=("fixed", "adaptive"),
                    help="auto mode's unknown band: fixed width, or wide on hair and where the mask is unsure")
-    p.add_argument("--segmenter-weights", metavar="FILE|default",
-                   help="DeepLabV3 weights: a state-dict file, or 'default' for torchvision's download")
-    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     p.add_argument("--fast", action="store_true", help="classical methods: solve the unknown band at reduced cost")
     p.add_argument("--bits", type=int, default=8, choices=(8, 16), help="PNG bit depth")
-    p.add_argument("--weights", type=Path, help="DLMN-G checkpoint to use for dlmng/ssrn")
-    p.add_argument("--ssrn-weights", type=Path, help="SSRN checkpoint to use for ssrn")
     p.add_argument("--force", action="store_true", help="overwrite existing outputs")
     video_command.add_arguments(p)
 
-    p = sub.add_parser("compare", help="contact sheet comparing methods on one image")
+    p = sub.add_parser("compare", help="contact sheet comparing methods on one image",
+                       parents=[shared["segmenter"], shared["device"], shared["learned"]])
     p.add_argument("image", type=Path)
     p.add_argument("--trimap", type=Path, help="trimap (default: automatic from the segmentation)")
     p.add_argument("--methods", type=_method_list, default=None, help="comma-separated, e.g. cf,knn,rw")
     p.add_argument("-o", "--output", type=Path, required=True, help="sheet PNG to write")
-    p.add_argument("--segmenter", default="person", choices=("person", "deeplabv3", "object", "combined"))
-    p.add_argument("--segmenter-weights", metavar="FILE|default",
-                   help="DeepLabV3 weights: a state-dict file, or 'default' for torchvision's download")
-    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     p.add_argument("--fast", action="store_true")
-    p.add_argument("--weights", type=Path)
-    p.add_argument("--ssrn-weights", type=Path)
     p.add_argument("--force", action="store_true")
 
     p = sub.add_parser("evaluate", help="score methods against ground truth (image/, alpha/, trimap/); "
-                                        "seconds are per image, after one untimed warm-up run per method")
+                                        "seconds are per image, after one untimed warm-up run per method",
+                       parents=[shared["device"], shared["learned"]])
     p.add_argument("dataset", type=Path)
-    p.add_argument("--methods", type=_method_list, default=["cf", "knn", "rw"])
+    p.add_argument("--methods", type=_method_list, default=list(COMPARED_BY_DEFAULT))
     p.add_argument("--trimaps", default="trimap", help="trimap folder name inside DATASET (e.g. trimap2)")
     p.add_argument("--images", default=None, help="comma-separated image stems to evaluate (default: all)")
     p.add_argument("--json", type=Path, help="write rows as JSON")
     p.add_argument("--csv", type=Path, help="write rows as CSV")
     p.add_argument("--fast", action="store_true")
-    p.add_argument("--weights", type=Path, help="DLMN-G checkpoint for dlmng/ssrn")
-    p.add_argument("--ssrn-weights", type=Path, help="SSRN checkpoint for ssrn")
-    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     p.add_argument("--force", action="store_true", help="overwrite existing --json/--csv files")
 
     p = sub.add_parser("train", help="train DLMN-G or SSRN")
-    p.add_argument("model", choices=("dlmng", "ssrn"))
+    p.add_argument("model", choices=LEARNED)
     p.add_argument("--config", type=Path, metavar="RECIPE.json",
                    help="a recipe file of training settings (e.g. models/dlmng-lite.recipe.json); options given "
                         "here override it")

@@ -19,7 +19,7 @@ from typing import Optional
 
 import numpy as np
 
-from matting_studio.core import imageio
+from matting_studio.core import dataset_layout as layout, imageio, registry
 from matting_studio.core.atomic import atomic_write_bytes, remove_stale_temps
 from matting_studio.core.errors import DatasetError, ImageReadError, MattingError, NoSubjectError, OutputExistsError
 
@@ -207,7 +207,8 @@ def run_compare(args: Namespace) -> int:
     if args.trimap and not args.trimap.is_file():
         raise ImageReadError(f"The trimap '{args.trimap}' does not exist.")
     _check_writable([out], inputs, args.force)
-    methods = args.methods or ([m for m in available_methods() if m in ("ssrn", "dlmng")] + ["cf", "knn", "rw"])
+    methods = args.methods or ([m for m in available_methods() if m in registry.LEARNED]
+                               + list(registry.COMPARED_BY_DEFAULT))
 
     image = imageio.load_image(args.image).rgb
     pipeline = _pipeline(args, method="cf")
@@ -250,23 +251,18 @@ class _Sample:
 
 def dataset_samples(root: Path, trimap_folder: str = "trimap", stems: Optional[list[str]] = None) -> list[_Sample]:
     """Pair ``image/NAME.*`` with ``alpha/NAME.*`` and ``<trimap_folder>/NAME.*`` (clear errors otherwise)."""
-    parts = {name: root / name for name in ("image", "alpha", trimap_folder)}
-    missing = [name for name, path in parts.items() if not path.is_dir()]
-    if missing:
-        raise DatasetError(f"'{root}' has no {', '.join(m + '/' for m in missing)} folder (needs image/, alpha/, "
-                           f"{trimap_folder}/).")
-    by_stem = {name: {p.stem: p for p in imageio.list_images(path)} for name, path in parts.items()}
-    wanted = sorted(by_stem["image"]) if stems is None else stems
+    found = {p["stem"]: p for p in layout.pairs(root, [], [layout.ALPHA, trimap_folder])}
+    wanted = sorted(found) if stems is None else stems
     samples = []
     for stem in wanted:
-        if stem not in by_stem["image"]:
-            raise DatasetError(f"No image named '{stem}' in '{parts['image']}'.")
-        for name in ("alpha", trimap_folder):
-            if stem not in by_stem[name]:
-                raise DatasetError(f"'{stem}' has no matching file in '{parts[name]}'.")
-        samples.append(_Sample(stem, by_stem["image"][stem], by_stem["alpha"][stem], by_stem[trimap_folder][stem]))
+        if stem not in found:
+            raise DatasetError(f"No image named '{stem}' in '{root / layout.IMAGE}'.")
+        for name in (layout.ALPHA, trimap_folder):
+            if found[stem][name] is None:
+                raise DatasetError(f"'{stem}' has no matching file in '{root / name}'.")
+        samples.append(_Sample(stem, found[stem][layout.IMAGE], found[stem][layout.ALPHA], found[stem][trimap_folder]))
     if not samples:
-        raise DatasetError(f"'{parts['image']}' contains no images.")
+        raise DatasetError(f"'{root / layout.IMAGE}' contains no images.")
     return samples
 
 

@@ -19,7 +19,7 @@ from matting_studio.app.matting_view import STAGE_PANES, MattingView, method_tit
 from matting_studio.app.training_tab import TrainingTab
 from matting_studio.app.window_settings import WindowSettings
 from matting_studio.app.workers import Jobs, Worker
-from matting_studio.core import imageio
+from matting_studio.core import dataset_layout as layout, imageio
 from matting_studio.core.errors import MattingError
 from matting_studio.session import KINDS, BatchExportOptions, batch_export, export_array, free_name
 from matting_studio.video.sources import VIDEO_SUFFIXES, is_video_path
@@ -287,16 +287,13 @@ class MainWindow(QMainWindow):
             self.show_error(str(exc))
             return False
         gt = trimap = None
-        if Path(path).parent.name == "image":  # dataset layout: ../alpha/NAME.png, ../trimap/NAME.png
-            for folder in ("alpha", "trimap"):
-                sibling = Path(path).parent.parent / folder / f"{Path(path).stem}.png"
-                if sibling.is_file():
-                    try:
-                        arr = imageio.load_gray(sibling)
-                        if arr.shape == loaded.rgb.shape[:2]:
-                            gt, trimap = (arr, trimap) if folder == "alpha" else (gt, arr)
-                    except imageio.ImageReadError:
-                        pass
+        for folder, sibling in layout.siblings(Path(path)).items():  # a dataset's ground truth and trimap
+            try:
+                arr = imageio.load_gray(sibling)
+                if arr.shape == loaded.rgb.shape[:2]:
+                    gt, trimap = (arr, trimap) if folder == layout.ALPHA else (gt, arr)
+            except imageio.ImageReadError:
+                pass
         if trimap is not None:
             from matting_studio.core.trimap import validate_trimap
 

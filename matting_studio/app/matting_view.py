@@ -13,11 +13,11 @@ from PySide6.QtWidgets import (
     QSpinBox, QVBoxLayout, QWidget,
 )
 
-from matting_studio import classical
 from matting_studio.app.brush import VALUES as BRUSH_VALUES
 from matting_studio.app.brush import BrushTool
 from matting_studio.app.image_pane import ImagePane
 from matting_studio.app.view_state import ViewState
+from matting_studio.core import registry
 from matting_studio.core import trimap as trimap_ops
 from matting_studio.app.workers import Jobs, SessionRunner
 from matting_studio.session import Band, CompositeOptions, MattingSession, SessionEvent
@@ -25,8 +25,8 @@ from matting_studio.session.matting_session import COMPOSITE, SOFT, TRIMAP
 
 STAGE_PANES = [("input", "Input"), ("soft", "Soft segmentation"), ("trimap", "Trimap"), ("alpha", "Alpha"),
                ("foreground", "Foreground"), ("composite", "Composite")]
-METHOD_TITLES = {"ssrn": "DLMN-G + SSRN", "dlmng": "DLMN-G", **{k: v.label for k, v in classical.METHODS.items()}}
-DEFAULT_VISIBLE = {"input", "soft", "trimap", "alpha", "composite", "ssrn", "knn", "rw", "cf"}  # ssrn: when installed
+METHOD_TITLES = registry.METHOD_LABELS
+DEFAULT_VISIBLE = {"input", "soft", "trimap", "alpha", "composite", "ssrn", *registry.COMPARED_BY_DEFAULT}  # ssrn: when installed
 BRUSH_PANES = ("input", "trimap", "composite")  # the panes the brush paints on
 RERUN_MS, BAND_MS = 400, 300  # debounce: methods after a trimap change; the band after a spin box change
 MAX_SESSIONS = 64  # sessions kept (strokes, history, results); the oldest are dropped beyond
@@ -438,12 +438,6 @@ class MattingView(QWidget):
         self.session.cancel(self.session.main_method if key == "alpha" else key)
 
     # -- composite -------------------------------------------------------------------------------------
-
-    def set_background(self, color) -> None:
-        self.background = tuple(color)
-        if self.session is not None:
-            self.session.set_preview(CompositeOptions(color=self.background))
-
 
 class _SplitRunner:
     """Methods run on one pool, the quick stages (segmentation, band, composite) on another."""

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from matting_studio.app.workers import user_message
+from matting_studio.core import registry
 
 
 class TrainingThread(QThread):
@@ -82,7 +83,7 @@ class TrainingTab(QWidget):
         self.last_checkpoint: Optional[Path] = None
         self.data, self.backgrounds, self.unlabelled, self.teacher, self.out = (QLineEdit() for _ in range(5))
         self.model = QComboBox()
-        self.model.addItems(["dlmng", "ssrn"])
+        self.model.addItems(list(registry.LEARNED))
         self.size = QComboBox()
         self.size.addItems(["lite", "paper"])
         self.steps = QSpinBox(minimum=1, maximum=10_000_000, value=2000)

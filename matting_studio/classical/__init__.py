@@ -17,6 +17,7 @@ from matting_studio.classical.estimate_alpha_lbdm import estimate_alpha_lbdm
 from matting_studio.classical.estimate_alpha_lkm import estimate_alpha_lkm
 from matting_studio.classical.estimate_alpha_rw import estimate_alpha_rw
 from matting_studio.classical.estimate_foreground import estimate_foreground
+from matting_studio.core import registry
 from matting_studio.core.errors import MethodError
 from matting_studio.core.progress import CancelToken, ProgressFn
 
@@ -29,15 +30,10 @@ class MethodSpec:
     description: str
 
 
-METHODS: dict[str, MethodSpec] = {
-    spec.name: spec
-    for spec in (
-        MethodSpec("cf", "Closed-form", estimate_alpha_cf, "Levin et al. 2008, matting Laplacian"),
-        MethodSpec("knn", "KNN", estimate_alpha_knn, "Chen et al. 2013, non-local K nearest neighbours"),
-        MethodSpec("rw", "Random Walk", estimate_alpha_rw, "Grady et al. 2005, random-walk affinities"),
-        MethodSpec("lkm", "Large kernel", estimate_alpha_lkm, "He et al. 2010, large-kernel Laplacian"),
-        MethodSpec("lbdm", "Learning-based", estimate_alpha_lbdm, "Zheng & Kambhamettu 2009"),
-    )
+_FUNCTIONS = {"cf": estimate_alpha_cf, "knn": estimate_alpha_knn, "rw": estimate_alpha_rw, "lkm": estimate_alpha_lkm,
+              "lbdm": estimate_alpha_lbdm}
+METHODS: dict[str, MethodSpec] = {  # in the registry's order, with its labels
+    c.name: MethodSpec(c.name, c.label, _FUNCTIONS[c.name], c.description) for c in registry.CLASSICAL_METHODS
 }
 
 

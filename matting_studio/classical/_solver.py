@@ -12,13 +12,13 @@ import contextlib
 import io
 import math
 from functools import partial
-from typing import Callable, Optional
+from typing import Optional
 
 import numpy as np
 
 from matting_studio.core.errors import MethodError
 from matting_studio.core.progress import CancelToken, ProgressFn, check_cancel, report
-from matting_studio.core.trimap import validate_trimap
+from matting_studio.core.trimap import UNKNOWN, validate_trimap
 
 RTOL = 1e-7
 MAXITER = 10000
@@ -87,7 +87,7 @@ def solve_alpha(
 
     h, w = trimap.shape
     flat = trimap.ravel()
-    is_fg, is_known = flat == 1.0, flat != 0.5
+    is_fg, is_known = flat == 1.0, flat != UNKNOWN
     is_unknown = ~is_known
     check_cancel(cancel)
     report(progress, 0.0, "Building the matting Laplacian")
@@ -187,9 +187,6 @@ def cg(A, b, *, x0=None, M=None, rtol=RTOL, maxiter=MAXITER, callback=None) -> n
         p = z + (rz_new / rz) * p
         rz = rz_new
     return x
-
-
-Solver = Callable[..., np.ndarray]
 
 
 def estimate_alpha(

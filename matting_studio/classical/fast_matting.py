@@ -11,6 +11,7 @@ import numpy as np
 
 from matting_studio.core.guided_filter import guided_upsample
 from matting_studio.core.progress import CancelToken, ProgressFn, check_cancel, report, sub_progress
+from matting_studio.core.trimap import UNKNOWN
 
 # Pixels of the crop solved at full resolution; larger crops are downscaled. Measured on the 20 alphamatting
 # dev images (benchmarks/classical_fast.py): 250k gives x2.1-2.7 over the plain solve for +0.0..0.6 mean SAD;
@@ -23,7 +24,7 @@ MAX_SOLVE_PIXELS = 250_000
 def unknown_crop(trimap: np.ndarray, margin: Optional[int] = None) -> tuple[slice, slice]:
     """Bounding box of the unknown pixels plus a margin (so windows see known pixels on both sides)."""
     h, w = trimap.shape
-    ys, xs = np.nonzero(trimap == 0.5)
+    ys, xs = np.nonzero(trimap == UNKNOWN)
     if margin is None:
         margin = max(8, int(0.02 * max(h, w)))
     return (slice(max(0, ys.min() - margin), min(h, ys.max() + margin + 1)),
@@ -61,14 +62,14 @@ def fast_alpha(
         size = (max(3, round(img_c.shape[1] * s)), max(3, round(img_c.shape[0] * s)))
         small_img = np.clip(cv2.resize(img_c, size, interpolation=cv2.INTER_AREA), 0, 1)
         small_tri = downscale_trimap(tri_c, size)
-        if not (small_tri == 0.5).any() or (small_tri == 0.5).all():
+        if not (small_tri == UNKNOWN).any() or (small_tri == UNKNOWN).all():
             alpha_c = solve(img_c, tri_c, progress=progress, cancel=cancel)
         else:
             low = solve(small_img, small_tri, progress=sub_progress(progress, 0.0, 0.95), cancel=cancel)
             check_cancel(cancel)
             report(progress, 0.95, "Upsampling")
             alpha_c = guided_upsample(low, img_c.astype(np.float32), radius=max(2, round(1.5 / s)), eps=1e-5)
-            known = tri_c != 0.5
+            known = tri_c != UNKNOWN
             alpha_c[known] = tri_c[known]
             report(progress, 1.0, "Done")
     alpha[rows, cols] = alpha_c

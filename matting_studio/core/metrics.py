@@ -20,6 +20,7 @@ import numpy as np
 from scipy import ndimage
 
 from matting_studio.core.errors import MattingError
+from matting_studio.core.trimap import UNKNOWN
 
 
 def _prepare(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray):
@@ -32,7 +33,7 @@ def _prepare(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray):
         )
     if pred.min(initial=0) < -1e-6 or pred.max(initial=0) > 1 + 1e-6 or gt.min(initial=0) < -1e-6 or gt.max(initial=0) > 1 + 1e-6:
         raise MattingError("Alpha mattes for metrics must lie in [0, 1].")
-    return pred, gt, trimap == 0.5
+    return pred, gt, trimap == UNKNOWN
 
 
 def sad(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray) -> float:

@@ -156,17 +156,3 @@ def check_solvable(trimap: np.ndarray) -> None:
         raise TrimapError("The trimap has no unknown (grey) region, so there is nothing to solve.")
     if unknown.all():
         raise TrimapError("The trimap has no known foreground or background; paint some with the brush.")
-
-
-def unknown_region(trimap: np.ndarray) -> np.ndarray:
-    """Boolean ``(H, W)`` mask of the unknown pixels."""
-    return np.asarray(trimap) == UNKNOWN
-
-
-def trimap_to_uint8(trimap: np.ndarray) -> np.ndarray:
-    """{0, 0.5, 1} → uint8 {0, 128, 255} (the alphamatting.com convention)."""
-    t = np.asarray(trimap, dtype=np.float32)
-    out = np.full(t.shape, 128, np.uint8)
-    out[t <= 0.1] = 0
-    out[t >= 0.9] = 255
-    return out

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-from typing import Optional
-
 from matting_studio.core.errors import DeviceError
-
-DEVICE_NAMES = ("auto", "cpu", "cuda", "mps")
+from matting_studio.core.registry import DEVICES as DEVICE_NAMES
 
 
 def _mps_available(torch) -> bool:
@@ -39,16 +34,6 @@ def choose_device(name: str = "auto"):
     return torch.device(name)
 
 
-def set_cpu_threads(n: Optional[int] = None) -> int:
-    """Set torch's intra-op CPU threads (default: all cores, or ``MATTING_STUDIO_THREADS``); returns it."""
-    import torch
-
-    if n is None:
-        n = int(os.environ.get("MATTING_STUDIO_THREADS", 0)) or (os.cpu_count() or 1)
-    torch.set_num_threads(max(1, int(n)))
-    return torch.get_num_threads()
-
-
 def describe_device(device) -> str:
     """Human-readable name, e.g. ``"CPU (2 threads)"`` or ``"CUDA: NVIDIA A100"``."""
     import torch
@@ -59,13 +44,3 @@ def describe_device(device) -> str:
     if device.type == "mps":
         return "Apple MPS"
     return f"CPU ({torch.get_num_threads()} threads)"
-
-
-def autocast_context(device):
-    """Reduced precision on GPUs (float16 autocast); a no-op on the CPU, where it would be slower and worse."""
-    import torch
-
-    device = torch.device(device)
-    if device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.float16)
-    return contextlib.nullcontext()

@@ -14,22 +14,7 @@ import numpy as np
 
 from matting_studio.core.errors import WeightsError
 from matting_studio.core.progress import CancelToken, ProgressFn, check_cancel, report
-
-
-def read_checkpoint(path: Path) -> dict:
-    """Load a weights / checkpoint file onto the CPU as a dict; clear :class:`WeightsError` if unreadable."""
-    import torch
-
-    path = Path(path)
-    if not path.is_file():
-        raise WeightsError(f"Weights file '{path}' does not exist.")
-    try:
-        data = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as exc:  # corrupt / truncated / not a torch file
-        raise WeightsError(f"'{path}' is not a readable weights file ({type(exc).__name__}).") from exc
-    if not isinstance(data, dict):
-        raise WeightsError(f"'{path}' does not hold a state dict or a training checkpoint.")
-    return data
+from matting_studio.engine.checkpoint_io import read_checkpoint
 
 
 def model_size(checkpoint: dict, default: str = "lite") -> str:

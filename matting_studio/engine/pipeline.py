@@ -19,10 +19,9 @@ import numpy as np
 from matting_studio import classical
 from matting_studio.core import trimap as trimap_ops
 from matting_studio.core.errors import MethodError, WeightsError
+from matting_studio.core.registry import FALLBACK_METHOD, LEARNED as LEARNED_METHODS, SEGMENTER_NAMES
 from matting_studio.core.progress import CancelToken, ProgressFn, check_cancel, report, sub_progress
 
-LEARNED_METHODS = ("dlmng", "ssrn")
-SEGMENTER_NAMES = ("person", "deeplabv3", "object", "combined")
 NO_SUBJECT = "No subject found: the cut-out is empty; try the object segmenter or draw a trimap."
 BANDS = ("fixed", "adaptive")  # automatic trimap: core.trimap's fixed band or core.adaptive_band
 PRIOR_MARGIN = 0.25  # enclosed regions left unknown: learned alpha this far below closed-form's is replaced
@@ -72,7 +71,7 @@ def default_method() -> str:
     for name in ("ssrn", "dlmng"):
         if name in methods and weights.is_default(weights.LEARNED_WEIGHTS[name]):
             return name
-    return "cf"
+    return FALLBACK_METHOD
 
 
 class Pipeline:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
+from matting_studio.core import registry
 from matting_studio.core.atomic import atomic_write_bytes
 from matting_studio.core.errors import WeightsError
 from matting_studio.core.progress import ProgressFn, report
@@ -235,7 +236,7 @@ U2NETP = WeightSpec(
 REGISTRY: dict[str, WeightSpec] = {SELFIE.name: SELFIE, U2NETP.name: U2NETP}
 
 # Learned matting methods → the registry name of their bundled weights (registered by models/manifest).
-LEARNED_WEIGHTS = {"dlmng": "dlmng-lite", "ssrn": "ssrn-lite"}
+LEARNED_WEIGHTS = {c.name: c.weights for c in registry.LEARNED_METHODS}  # method -> its weights bundle
 
 
 def _load_bundled_manifest() -> None:

@@ -16,6 +16,7 @@ import numpy as np
 
 from matting_studio.core.atomic import atomic_write, remove_stale_temps
 from matting_studio.core.errors import WeightsError
+from matting_studio.engine.checkpoint_io import read_checkpoint as load_checkpoint, strip_module_prefix
 
 VERSION = 1
 LAST = "last.pt"
@@ -33,10 +34,6 @@ class ResumePoint:
 
     def describe(self) -> str:
         return f"Resuming from {self.path.name} (step {self.step})."
-
-
-def _strip(state: dict) -> dict:
-    return {k[len("module."):] if k.startswith("module.") else k: v for k, v in state.items()}
 
 
 def rng_state() -> dict:
@@ -60,19 +57,10 @@ def save_checkpoint(path: Path, payload: dict) -> Path:
     payload = dict(payload, version=VERSION)
     for key in ("model", "discriminator"):
         if key in payload and payload[key] is not None:
-            payload[key] = _strip(payload[key])
+            payload[key] = strip_module_prefix(payload[key])
     path = Path(path)
     remove_stale_temps(path.parent)  # a killed run's partial checkpoints
     return atomic_write(path, lambda handle: torch.save(payload, handle))
-
-
-def load_checkpoint(path: Path) -> dict:
-    import torch
-
-    try:
-        return torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as exc:
-        raise WeightsError(f"Cannot read the checkpoint '{path}' ({type(exc).__name__}).") from None
 
 
 def _resumable(path: Path) -> Optional[ResumePoint]:

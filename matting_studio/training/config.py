@@ -14,11 +14,11 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
+from matting_studio.core.registry import DEVICES
 from matting_studio.core.errors import ConfigError
 
 MODELS = ("dlmng", "ssrn")
 SIZES = ("lite", "paper")
-DEVICES = ("auto", "cpu", "cuda", "mps")
 # (flag, type, help) of the settings a recipe holds; each maps to the TrainConfig field of its name (see
 # commands.TRAIN_FIELDS for the few whose names differ); the command line's ``train`` options.
 TRAIN_SETTINGS = (

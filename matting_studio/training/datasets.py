@@ -26,9 +26,10 @@ from typing import Optional, Sequence
 import cv2
 import numpy as np
 
-from matting_studio.core import imageio
+from matting_studio.core import dataset_layout as layout, imageio
 from matting_studio.core.errors import DatasetError
 from matting_studio.core.motion import grayscale
+from matting_studio.core.trimap import UNKNOWN
 from matting_studio.training import augment as aug
 from matting_studio.training.imperfect_segmentation import imperfect_segmentation, random_trimap
 from matting_studio.training.synthetic import (defocus, lookalike_background, palette_background,
@@ -38,14 +39,10 @@ MAX_BACKGROUND_SIDE = 1024
 
 
 def pair_foregrounds(root: Path, stems: Optional[Sequence[str]] = None) -> list[tuple[str, Path, Path, Optional[Path]]]:
-    """(stem, image, alpha, fg or None) for ``root/image`` + ``root/alpha`` (+ ``root/fg``) with equal stems."""
-    root = Path(root)
-    if not (root / "image").is_dir() or not (root / "alpha").is_dir():
-        raise DatasetError(f"'{root}' must contain image/ and alpha/ folders.")
-    alphas = {p.stem: p for p in imageio.list_images(root / "alpha")}
-    fgs = {p.stem: p for p in imageio.list_images(root / "fg")} if (root / "fg").is_dir() else {}
-    items = [(p.stem, p, alphas[p.stem], fgs.get(p.stem)) for p in imageio.list_images(root / "image")
-             if p.stem in alphas and (stems is None or p.stem in stems)]
+    """(stem, image, alpha, fg or None) for ``root/image`` + ``root/alpha`` (+ ``root/fg``) with equal stems
+    (:mod:`~matting_studio.core.dataset_layout`)."""
+    found = layout.pairs(root, [layout.ALPHA], [layout.FOREGROUND], stems)
+    items = [(p["stem"], p[layout.IMAGE], p[layout.ALPHA], p[layout.FOREGROUND]) for p in found]
     if not items:
         raise DatasetError(f"No image/alpha pairs with matching names in '{root}'.")
     return items
@@ -317,8 +314,8 @@ def _prior_hwc(image: np.ndarray, trimap: np.ndarray) -> np.ndarray:
 
 
 def _with_unknown(sample: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    sample["unknown"] = (sample["trimap"] == 0.5).astype(np.float32)
-    sample["seg_unknown"] = (sample["seg_trimap"] == 0.5).astype(np.float32)
+    sample["unknown"] = (sample["trimap"] == UNKNOWN).astype(np.float32)
+    sample["seg_unknown"] = (sample["seg_trimap"] == UNKNOWN).astype(np.float32)
     return sample
 
 

@@ -93,7 +93,7 @@ def _init_weights(config: TrainConfig):
     """The ``init_weights`` checkpoint to start from, or None (fresh weights, or resuming)."""
     if config.init_weights is None or (config.resume and checkpoints.has_checkpoints(Path(config.out_dir))):
         return None
-    from matting_studio.engine.learned import read_checkpoint
+    from matting_studio.engine.checkpoint_io import read_checkpoint
 
     return read_checkpoint(Path(config.init_weights))
 
@@ -155,7 +155,8 @@ def setup_ssrn(config: TrainConfig) -> RunSetup:
     stems validate teacher → SSRN."""
     import torch
 
-    from matting_studio.engine.learned import model_size, read_checkpoint
+    from matting_studio.engine.checkpoint_io import read_checkpoint
+    from matting_studio.engine.learned import model_size
     from matting_studio.engine.models import build_discriminator, build_dlmng, build_ssrn
 
     rank, world_size = world()

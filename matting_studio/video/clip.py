@@ -14,6 +14,7 @@ from typing import Iterable, Iterator, Optional
 import numpy as np
 
 from matting_studio.core.progress import CancelToken, check_cancel
+from matting_studio.core.trimap import UNKNOWN
 from matting_studio.video.align import warp
 from matting_studio.video.cues import FrameWithCues, frames_with_cues
 from matting_studio.video.temporal import DEFAULT_STRENGTH, agreement, blend, motion_gate
@@ -70,7 +71,7 @@ class ClipMatting:
         result = self.pipeline.run(frame.image, trimap=trimap, soft_mask=soft, motion=motion, cancel=cancel)
         previous = None if self._alpha is None else warp(self._alpha, shift)
         alpha = blend(previous, result.alpha, gate * agreement(previous, result.alpha))
-        known = result.trimap != 0.5
+        known = result.trimap != UNKNOWN
         alpha[known] = result.trimap[known]  # known pixels stay exactly what the (smoothed) trimap says
         self._soft, self._alpha = soft, alpha  # only once the frame is complete (a cancel leaves the state)
         timings = dict(result.timings, frame=time.perf_counter() - t0)

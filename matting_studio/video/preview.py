@@ -16,14 +16,6 @@ from matting_studio.video.cues import frames_with_cues
 from matting_studio.video.sources import FrameSource
 
 
-def read_frame(source: FrameSource, index: int) -> np.ndarray:
-    """Frame ``index`` (decoding from the start: fine for previews of short clips)."""
-    frame = next(islice(source.frames(), index, None), None)
-    if frame is None:
-        raise MattingError(f"The clip has no frame {index + 1}.")
-    return frame
-
-
 def preview_frame(
     source: FrameSource,
     index: int,

@@ -25,8 +25,6 @@ def test_device_choice_on_this_machine():
     with pytest.raises(DeviceError):
         device.choose_device("tpu")
     assert "CPU" in device.describe_device("cpu")
-    with device.autocast_context("cpu"):
-        assert torch.ones(1).dtype == torch.float32
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""A tiny synthetic matting dataset written to a temporary folder."""
+"""A tiny synthetic matting dataset written to a temporary folder, and training settings for it."""
 
 from __future__ import annotations
 
@@ -26,3 +26,20 @@ def tiny_dataset(tmp_path):
     for i in range(2):
         imageio.save_png(bg / f"b{i}.png", rng.random((40 + 10 * i, 70, 3)).astype(np.float32))
     return data, bg
+
+
+def _train_config(tiny_dataset, out, **kw):
+    """A quick DLMN-G run on the tiny dataset (``s2`` held out); ``kw`` override any setting."""
+    from matting_studio.training.config import TrainConfig
+
+    data, bg = tiny_dataset
+    base = dict(model="dlmng", data_dir=data, backgrounds_dir=bg, out_dir=out, steps=6, batch_size=2, crop=32,
+                lr=2e-3, val_every=3, checkpoint_every=3, device="cpu", val_samples=2, val_stems=["s2"])
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+@pytest.fixture
+def config():
+    """``config(tiny_dataset, out, **overrides) -> TrainConfig``."""
+    return _train_config

@@ -15,25 +15,16 @@ import pytest
 import torch
 
 from matting_studio.core.errors import MattingError
-from matting_studio.training.batches import Batches
 from matting_studio.training.setup import setup_dlmng
-from matting_studio.training.trainer import TrainConfig, Trainer, run_training
+from matting_studio.training.trainer import Trainer, run_training
 from matting_studio.training.validation import held_out_images
-
-
-def config(tiny_dataset, out, **kw):
-    data, bg = tiny_dataset
-    base = dict(model="dlmng", data_dir=data, backgrounds_dir=bg, out_dir=out, steps=6, batch_size=2, crop=32,
-                lr=2e-3, val_every=3, checkpoint_every=3, device="cpu", val_samples=2, val_stems=["s2"])
-    base.update(kw)
-    return TrainConfig(**base)
 
 
 def weights_of(path):
     return torch.load(path, map_location="cpu", weights_only=False)["model"]
 
 
-def test_events_checkpoints_and_curves(tiny_dataset, tmp_path):
+def test_events_checkpoints_and_curves(tiny_dataset, tmp_path, config):
     events = list(Trainer(config(tiny_dataset, tmp_path / "run")).events())
     kinds = [e.kind for e in events]
     assert kinds.count("step") == 6 and kinds.count("validation") == 2 and kinds[-1] == "done"
@@ -53,7 +44,7 @@ def test_events_checkpoints_and_curves(tiny_dataset, tmp_path):
     assert not any(k.startswith("module.") for k in ckpt["model"])
 
 
-def test_best_checkpoint_follows_the_lowest_whole_image_validation_sad(tiny_dataset, tmp_path):
+def test_best_checkpoint_follows_the_lowest_whole_image_validation_sad(tiny_dataset, tmp_path, config):
     run = tmp_path / "run"
     events = list(Trainer(config(tiny_dataset, run, steps=9)).events())
     vals = [e for e in events if e.kind == "validation"]
@@ -68,54 +59,7 @@ def test_best_checkpoint_follows_the_lowest_whole_image_validation_sad(tiny_data
     assert torch.load(run / "best.pt", map_location="cpu", weights_only=False)["val"]["image_SAD"] == -1.0
 
 
-def test_whole_image_validation_uses_the_benchmark_trimap_when_the_dataset_has_one(tiny_dataset, tmp_path):
-    """A dataset with ``trimap/`` (a benchmark's) is validated on those trimaps; a tighter trimap leaves fewer
-    unknown pixels to get wrong, so the whole-image SAD changes with it."""
-    from matting_studio.core import imageio
-
-    data, _ = tiny_dataset
-    (image, alpha, trimap_wide), = held_out_images(config(tiny_dataset, tmp_path / "a"))
-    tight = np.where(alpha >= 0.999, 1.0, np.where(alpha <= 0.001, 0.0, 0.5)).astype(np.float32)
-    imageio.save_png(data / "trimap" / "s2.png", tight)
-    (_, _, trimap_given), = held_out_images(config(tiny_dataset, tmp_path / "b"))
-    assert np.array_equal(trimap_given, tight) and (trimap_given == 0.5).sum() < (trimap_wide == 0.5).sum()
-    assert image.shape[:2] == alpha.shape == trimap_wide.shape
-
-
-def test_real_photo_batches_carry_the_whole_photo_prior(tiny_dataset, tmp_path, monkeypatch):
-    from matting_studio.training import datasets
-
-    shapes = []
-    real = datasets._prior_hwc
-    monkeypatch.setattr(datasets, "_prior_hwc", lambda image, trimap: shapes.append(image.shape) or real(image, trimap))
-    cfg = config(tiny_dataset, tmp_path / "run", real_fraction=1.0, guidance_mix=(0.0, 1.0, 0.0))
-    batch = Batches(setup_dlmng(cfg), cfg).make(0)
-    assert batch["prior"].shape == (2, 10, 32, 32) and torch.isfinite(batch["prior"]).all()
-    assert len(shapes) == 2 and all(sh[:2] != (32, 32) for sh in shapes)  # the whole (rescaled) photos, then cropped
-    events = list(Trainer(config(tiny_dataset, tmp_path / "mixed", real_fraction=0.5, steps=3)).events())
-    assert events[-1].kind == "done"
-    assert all(np.isfinite(e.losses["total"]) for e in events if e.kind == "step")
-
-
-def test_augmentation_settings_reach_the_training_composites_only(tiny_dataset, tmp_path, monkeypatch):
-    from matting_studio.training import datasets
-
-    calls = []
-    real = datasets.lookalike_background
-    monkeypatch.setattr(datasets, "lookalike_background", lambda *a: calls.append(1) or real(*a))
-    cfg = config(tiny_dataset, tmp_path / "run", augmentation={"lookalike": 1.0})
-    run = setup_dlmng(cfg)
-    assert run.train_data.augmentation.lookalike == 1.0 and not run.val_data.augment
-    Batches(run, cfg).make(0)
-    assert len(calls) == 2  # every composite of the batch of 2
-    plain = config(tiny_dataset, tmp_path / "plain", augmentation={"lookalike": 0.0})
-    run = setup_dlmng(plain)
-    calls.clear()
-    Batches(run, plain).make(0)
-    assert calls == []
-
-
-def test_a_pool_is_made_once_and_shared_by_runs_on_the_same_images(tiny_dataset, tmp_path, monkeypatch):
+def test_a_pool_is_made_once_and_shared_by_runs_on_the_same_images(tiny_dataset, tmp_path, monkeypatch, config):
     from matting_studio.training import sample_pool
 
     pool = tmp_path / "pool"
@@ -132,7 +76,7 @@ def test_a_pool_is_made_once_and_shared_by_runs_on_the_same_images(tiny_dataset,
     assert [f.stat().st_mtime_ns for f in sorted(pool.rglob("*.npz"))] == stamps
 
 
-def test_resume_equals_uninterrupted_training(tiny_dataset, tmp_path):
+def test_resume_equals_uninterrupted_training(tiny_dataset, tmp_path, config):
     straight = tmp_path / "straight"
     run_training(config(tiny_dataset, straight, checkpoint_every=100))
     split = tmp_path / "split"
@@ -146,7 +90,7 @@ def test_resume_equals_uninterrupted_training(tiny_dataset, tmp_path):
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
-def test_ema_weights_are_the_ones_validated_and_saved_and_resume_exactly(tiny_dataset, tmp_path):
+def test_ema_weights_are_the_ones_validated_and_saved_and_resume_exactly(tiny_dataset, tmp_path, config):
     straight = tmp_path / "straight"
     events = list(Trainer(config(tiny_dataset, straight, ema=0.5, checkpoint_every=100)).events())
     last = torch.load(straight / "last.pt", map_location="cpu", weights_only=False)
@@ -177,7 +121,7 @@ def test_ema_weights_are_the_ones_validated_and_saved_and_resume_exactly(tiny_da
     assert all(torch.equal(final[k], b[k]) for k in final)
 
 
-def test_pause_and_stop_act_between_steps(tiny_dataset, tmp_path):
+def test_pause_and_stop_act_between_steps(tiny_dataset, tmp_path, config):
     trainer = Trainer(config(tiny_dataset, tmp_path / "run", steps=50))
     seen = []
     for event in trainer.events():
@@ -189,7 +133,7 @@ def test_pause_and_stop_act_between_steps(tiny_dataset, tmp_path):
     assert torch.load(tmp_path / "run" / "last.pt", weights_only=False)["step"] == 2
 
 
-def test_loss_falls_over_a_short_run(tiny_dataset, tmp_path):
+def test_loss_falls_over_a_short_run(tiny_dataset, tmp_path, config):
     # DLMN-G lite starts at its (already good) classical prior, so the residual needs a calmer setting than a
     # from-scratch network: batch 4, lr 1e-3 (as in real training, where the noise of batch 2 hides the trend).
     # The stream's first and last steps see different samples: generated and blurred backgrounds and elastic
@@ -201,7 +145,7 @@ def test_loss_falls_over_a_short_run(tiny_dataset, tmp_path):
     assert sum(losses[-8:]) / 8 < 0.9 * sum(losses[:8]) / 8
 
 
-def test_ssrn_adversarial_training_with_teacher(tiny_dataset, tmp_path):
+def test_ssrn_adversarial_training_with_teacher(tiny_dataset, tmp_path, config):
     run_training(config(tiny_dataset, tmp_path / "teacher", steps=2))
     data, bg = tiny_dataset
     trainer = Trainer(config(tiny_dataset, tmp_path / "ssrn", model="ssrn", steps=3, real_fraction=0.5,
@@ -220,7 +164,7 @@ def test_ssrn_adversarial_training_with_teacher(tiny_dataset, tmp_path):
     assert ckpt["discriminator"] is not None and ckpt["kind"] == "ssrn"
 
 
-def test_bad_configs(tiny_dataset, tmp_path):
+def test_bad_configs(tiny_dataset, tmp_path, config):
     with pytest.raises(MattingError):
         Trainer(config(tiny_dataset, tmp_path, model="gan"))
     with pytest.raises(MattingError):
@@ -234,7 +178,7 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
-def test_ddp_two_cpu_processes_end_with_identical_weights(tiny_dataset, tmp_path):
+def test_ddp_two_cpu_processes_end_with_identical_weights(tiny_dataset, tmp_path, config):
     data, bg = tiny_dataset
     cfg = {"model": "dlmng", "data_dir": str(data), "backgrounds_dir": str(bg), "out_dir": str(tmp_path / "ddp"),
            "steps": 3, "batch_size": 2, "crop": 32, "val_every": 100, "checkpoint_every": 100, "device": "cpu",

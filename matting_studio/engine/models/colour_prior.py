@@ -9,9 +9,9 @@ between them, the compositing equation ``I = αF + (1−α)B`` solved per pixel 
 
 This is the sampling idea of Bayesian / shared matting without any search (a few ms for 0.5 MP).
 
-DLMN-G ``lite`` is trained and run with :func:`matting_prior`: ``F`` and ``B`` from here, and instead of the
-projected alpha (mean SAD 12.5 on the four held-out alphamatting images with Trimap1) a closed-form alpha solved at
-reduced scale (mean SAD 9.0 there, full-resolution closed-form 6.6), which the network corrects at full resolution.
+DLMN-G ``lite`` is trained and run with :func:`matting_prior`: ``F`` and ``B`` from here and four alpha cues
+(coarse closed-form, colour posterior, the projected alpha, KNN on the band) that its head mixes per pixel. How
+each cue scores is in the model card (``models/dlmng-lite.md``), not here.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from matting_studio.core.trimap import UNKNOWN
 
 EPS = 1e-2  # |F − B|² regulariser: where F ≈ B the colour says little and alpha shrinks towards 0
 _TINY = 1e-6
@@ -149,8 +151,8 @@ def matting_prior(image, trimap, *, solve_pixels: int = SOLVE_PIXELS):
     channel 6 at full resolution, using channels 7 and 8 where the colours tell foreground from background.
     Channel 9 is KNN matting solved on the unknown band from channel 6 (:func:`~matting_studio.classical.knn_band.
     knn_band_alpha`): the non-local cue (a far pixel of the same colour), strong on hair and leaves.
-    image ``(H, W, 3)`` in [0, 1]; trimap ``(H, W)`` with {0, 0.5, 1}. About 0.1–0.15 s for an 800×600 image
-    on the 2-core CPU.
+    image ``(H, W, 3)`` in [0, 1]; trimap ``(H, W)`` with {0, 0.5, 1}. Its time is the pipeline's ``prior``
+    stage (``benchmarks/run_all.py``).
     """
     from matting_studio.classical.estimate_alpha_cf import estimate_alpha_cf
     from matting_studio.classical.fast_matting import fast_alpha
@@ -162,7 +164,7 @@ def matting_prior(image, trimap, *, solve_pixels: int = SOLVE_PIXELS):
     t = torch.from_numpy(trimap)[None, None]
     colours = colour_prior(x, (t > 0.75).float(), (t < 0.25).float())[0].numpy()
     prior = np.concatenate([colours, colour_posterior(image, trimap)[None], colours[6:7], colours[6:7]])
-    if (trimap == 0.5).any() and (trimap != 0.5).any():
+    if (trimap == UNKNOWN).any() and (trimap != UNKNOWN).any():
         def solve(img, tri, progress=None, cancel=None):
             return estimate_alpha_cf(img, tri, progress=progress, cancel=cancel)
 

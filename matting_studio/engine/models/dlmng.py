@@ -29,6 +29,7 @@ import torch
 from torch import nn
 
 from matting_studio.core.errors import MattingError
+from matting_studio.core.trimap import UNKNOWN
 from matting_studio.engine.models.blocks import (
     ResidualBlock, UpBlock, apply_known, conv_bn_relu, logit, pad_to_multiple, trimap_channels,
 )
@@ -150,7 +151,7 @@ class DLMNG(nn.Module):
             raw = base + out["gate"] * head[:, :1]
             alpha = raw + (raw.clamp(0, 1) - raw).detach()
         else:
-            base = soft_seg if trimap is None else torch.where(trimap == 0.5, soft_seg, trimap)
+            base = soft_seg if trimap is None else torch.where(trimap == UNKNOWN, soft_seg, trimap)
             alpha = torch.sigmoid(logit(base, PRIOR_EPS) + head)
         # foreground=False skips the colour decoder (SSRN makes its own): the image stands in for it
         fg = (image + self.fg_dec(z, skips)[..., :h, :w]).clamp(0, 1) if foreground else image

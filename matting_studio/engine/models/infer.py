@@ -15,6 +15,7 @@ import numpy as np
 from matting_studio.core.guided_filter import guided_upsample
 from matting_studio.core.motion import motion_cues
 from matting_studio.core.progress import CancelToken, check_cancel
+from matting_studio.core.trimap import UNKNOWN
 
 
 def _resize(arr: np.ndarray, size: tuple[int, int], nearest: bool = False) -> np.ndarray:
@@ -27,10 +28,10 @@ CONTEXT = 32  # px of known pixels kept around the unknown region for the networ
 
 def unknown_box(trimap: np.ndarray, margin: int) -> tuple[int, int, int, int]:
     """``(y0, y1, x0, x1)`` of the trimap's unknown pixels grown by ``margin`` (an empty box if none)."""
-    rows = np.flatnonzero((trimap == 0.5).any(axis=1))
+    rows = np.flatnonzero((trimap == UNKNOWN).any(axis=1))
     if rows.size == 0:
         return (0, 0, 0, 0)
-    cols = np.flatnonzero((trimap == 0.5).any(axis=0))
+    cols = np.flatnonzero((trimap == UNKNOWN).any(axis=0))
     h, w = trimap.shape
     return (max(0, rows[0] - margin), min(h, rows[-1] + 1 + margin),
             max(0, cols[0] - margin), min(w, cols[-1] + 1 + margin))
@@ -98,7 +99,7 @@ def predict_alpha(
             if ssrn is not None:
                 check_cancel(cancel)
                 refined = ssrn(xc, mc, sc, out["alpha"])
-                alpha_t = refined["alpha"] if tc is None else torch.where(tc == 0.5, refined["alpha"], tc)
+                alpha_t = refined["alpha"] if tc is None else torch.where(tc == UNKNOWN, refined["alpha"], tc)
                 out = {"alpha": alpha_t, "foreground": refined["foreground"]}
             alpha_low = tri.astype(np.float32).copy() if tri is not None else np.zeros(small.shape[:2], np.float32)
             fg_low = small.copy()
@@ -116,7 +117,7 @@ def predict_alpha(
     else:
         alpha, fg = alpha_low, fg_low
     if trimap is not None:
-        known = trimap != 0.5
+        known = trimap != UNKNOWN
         alpha = alpha.copy()
         alpha[known] = trimap[known]
     return np.clip(alpha, 0, 1).astype(np.float32), np.clip(fg, 0, 1).astype(np.float32)

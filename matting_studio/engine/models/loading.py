@@ -1,5 +1,6 @@
-"""Loading weights into the networks: paths, state dicts or training checkpoints; ``module.`` prefixes
-stripped; a report of matched / missing / unexpected keys; clear errors on mismatch."""
+"""Reading weights and checkpoints, and loading them into the networks: paths, state dicts or training
+checkpoints; ``module.`` prefixes (DistributedDataParallel) stripped; a report of matched / missing / unexpected
+keys; clear errors on mismatch. Files are read by :mod:`~matting_studio.engine.checkpoint_io`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from matting_studio.core.errors import WeightsError
+from matting_studio.engine.checkpoint_io import read_checkpoint, strip_module_prefix
 
 
 @dataclass
@@ -27,21 +29,12 @@ def resolve_config(configs: dict, name):
 
 def state_dict_of(weights) -> dict:
     """The model state dict inside ``weights`` (path, state dict, or checkpoint with a ``model`` entry)."""
-    import torch
-
     if isinstance(weights, (str, Path)):
-        path = Path(weights)
-        if not path.is_file():
-            raise WeightsError(f"Weights file '{path}' does not exist.")
-        try:
-            weights = torch.load(path, map_location="cpu", weights_only=False)
-        except Exception as exc:
-            raise WeightsError(f"'{path}' is not a readable weights file ({type(exc).__name__}).") from None
+        weights = read_checkpoint(Path(weights))
     if not isinstance(weights, dict):
         raise WeightsError("Weights must be a state dict or a checkpoint dict.")
     state = weights.get("model", weights) if isinstance(weights.get("model"), dict) else weights
-    return {k[len("module."):] if k.startswith("module.") else k: v for k, v in state.items()
-            if hasattr(v, "shape")}
+    return {k: v for k, v in strip_module_prefix(state).items() if hasattr(v, "shape")}
 
 
 def load_weights(model, weights, *, strict: bool = True) -> LoadReport:

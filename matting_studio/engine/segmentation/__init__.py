@@ -5,8 +5,7 @@ Each has ``segment(image (H,W,3) float [0,1]) -> (H,W) float32 in [0,1]``."""
 from __future__ import annotations
 
 from matting_studio.core.errors import MethodError
-
-SEGMENTERS = ("person", "deeplabv3", "object", "combined")
+from matting_studio.core.registry import SEGMENTER_NAMES
 
 
 def get_segmenter(name: str = "person", *, device="auto", **options):
@@ -27,4 +26,4 @@ def get_segmenter(name: str = "person", *, device="auto", **options):
         from matting_studio.engine.segmentation.combined import CombinedSegmenter
 
         return CombinedSegmenter(device=device, **options)
-    raise MethodError(f"Unknown segmenter '{name}'; choose one of {', '.join(SEGMENTERS)}.")
+    raise MethodError(f"Unknown segmenter '{name}'; choose one of {', '.join(SEGMENTER_NAMES)}.")
