@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         self.matting.status.connect(self._status)
         self.matting.error.connect(self.show_error)
         self.matting.result_ready.connect(self._result_ready)
+        self.matting.final_ready.connect(self._final_ready)
         self.matting.session_changed.connect(self._session_changed)
         self.compositor.error.connect(self.show_error)
         self.training.error.connect(self.show_error)
@@ -194,14 +195,15 @@ class MainWindow(QMainWindow):
 
     def _result_ready(self, method: str) -> None:
         self._show_timings()
-        if method == self.matting.main_method:
-            r = self.matting.main_result()
-            self.compositor.set_subject(self.matting.image, r.alpha, r.foreground)
+
+    def _final_ready(self) -> None:
+        r = self.matting.final_result()
+        self.compositor.set_subject(self.matting.image, r.alpha, r.foreground)
 
     def _session_changed(self) -> None:
         """Another image (or its kept session): timings and compositor show its results, or nothing yet."""
         self._show_timings()
-        r = self.matting.main_result()
+        r = self.matting.final_result()
         if r is not None:
             self.compositor.set_subject(self.matting.image, r.alpha, r.foreground)
         else:
@@ -372,7 +374,7 @@ class MainWindow(QMainWindow):
 
     def export(self, kind: str, path: Path, bits: int = 8, overwrite: bool = False) -> Optional[Path]:
         """Write the current result; refuses to overwrite unless told (the dialog asked the user)."""
-        result = self.matting.main_result()
+        result = self.matting.final_result()
         if result is None:
             self.show_error("Nothing to export yet: run a method first.")
             return None

@@ -9,8 +9,8 @@ from typing import Hashable, Optional
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QButtonGroup, QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QRadioButton, QSlider,
-    QSpinBox, QVBoxLayout, QWidget,
+    QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QRadioButton,
+    QSlider, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from matting_studio.app.brush import VALUES as BRUSH_VALUES
@@ -18,17 +18,25 @@ from matting_studio.app.brush import BrushTool
 from matting_studio.app.image_pane import ImagePane
 from matting_studio.app.view_state import ViewState
 from matting_studio.core import registry
+from matting_studio.core.alpha_adjust import EdgeAdjust
+from matting_studio.core.errors import MattingError
 from matting_studio.core import trimap as trimap_ops
 from matting_studio.app.workers import Jobs, SessionRunner
 from matting_studio.session import Band, CompositeOptions, MattingSession, SessionEvent
-from matting_studio.session.matting_session import COMPOSITE, SOFT, TRIMAP
+from matting_studio.session.matting_session import COMPOSITE, EDGE, SOFT, TRIMAP
 
 STAGE_PANES = [("input", "Input"), ("soft", "Soft segmentation"), ("trimap", "Trimap"), ("alpha", "Alpha"),
                ("foreground", "Foreground"), ("composite", "Composite")]
 METHOD_TITLES = registry.METHOD_LABELS
 DEFAULT_VISIBLE = {"input", "soft", "trimap", "alpha", "composite", "ssrn", *registry.COMPARED_BY_DEFAULT}  # ssrn: when installed
 BRUSH_PANES = ("input", "trimap", "composite")  # the panes the brush paints on
-RERUN_MS, BAND_MS = 400, 300  # debounce: methods after a trimap change; the band after a spin box change
+RERUN_MS, BAND_MS, EDGE_MS = 400, 300, 150  # debounce: methods after a trimap change; the band, the edge
+EDGE_CONTROLS = (  # (EdgeAdjust field, label, minimum, maximum, step, suffix, tooltip)
+    ("smooth", "smooth", 0.0, 50.0, 0.5, " px", "Smooth: fill notches and remove spikes narrower than this"),
+    ("feather", "feather", 0.0, 50.0, 0.5, " px", "Feather: blur the edge of the alpha"),
+    ("contrast", "contrast", 0.0, 95.0, 5.0, " %", "Contrast: steepen soft edges (100 % would be a hard cut)"),
+    ("shift", "shift edge", -50.0, 50.0, 0.5, " px", "Shift Edge: move the edge outwards (+) or inwards (−)"),
+)
 MAX_SESSIONS = 64  # sessions kept (strokes, history, results); the oldest are dropped beyond
 
 
@@ -38,11 +46,13 @@ def method_title(method: str) -> str:
 
 class MattingView(QWidget):
     """Renders one session at a time. Signals: ``status(str)``, ``error(str)``, ``result_ready(str)``
-    (a method's result is in ``session.results``), ``history_changed()``, ``session_changed()``."""
+    (a method's result is in ``session.results``), ``final_ready()`` (the edge-adjusted main result is in
+    ``session.final``), ``history_changed()``, ``session_changed()``."""
 
     status = Signal(str)
     error = Signal(str)
     result_ready = Signal(str)
+    final_ready = Signal()
     history_changed = Signal()
     session_changed = Signal()
 
@@ -75,11 +85,14 @@ class MattingView(QWidget):
         self._rerun.timeout.connect(self.run_methods)
         self._band_timer = QTimer(self, singleShot=True, interval=BAND_MS)
         self._band_timer.timeout.connect(self._apply_band)
+        self._edge_timer = QTimer(self, singleShot=True, interval=EDGE_MS)
+        self._edge_timer.timeout.connect(self._apply_edge)
         self._build_controls()
         self.grid = QGridLayout()
         self.grid.setSpacing(4)
         layout = QVBoxLayout(self)
         layout.addLayout(self.controls)
+        layout.addLayout(self.edge_controls)
         layout.addLayout(self.grid, 1)
         self.relayout()
 
@@ -138,6 +151,21 @@ class MattingView(QWidget):
         self.controls.addWidget(self.split, 1)
         self.controls.addWidget(self.run_button)
         self._show_method(self.default_method)
+        self.edge_controls = QHBoxLayout()
+        self.edge_controls.addWidget(QLabel("Edge of the alpha:"))
+        self.edge_spins: dict[str, QDoubleSpinBox] = {}
+        for name, label, lo, hi, step, suffix, tip in EDGE_CONTROLS:
+            spin = QDoubleSpinBox(minimum=lo, maximum=hi, singleStep=step, decimals=1, suffix=suffix)
+            spin.setToolTip(tip)
+            spin.setKeyboardTracking(False)
+            spin.valueChanged.connect(self._edge_timer.start)
+            self.edge_spins[name] = spin
+            self.edge_controls.addWidget(QLabel(label))
+            self.edge_controls.addWidget(spin)
+        self.edge_reset = QPushButton("Reset edge")
+        self.edge_reset.clicked.connect(lambda: self.session is not None and self.session.set_edge(EdgeAdjust()))
+        self.edge_controls.addWidget(self.edge_reset)
+        self.edge_controls.addStretch(1)
 
     def set_brush_tooltip(self, text: str) -> None:
         for widget in [self.brush_on, *self.brush_buttons.values()]:
@@ -188,6 +216,10 @@ class MattingView(QWidget):
         """The main method's :class:`MethodResult`, or None."""
         return self.session.main_result() if self.session else None
 
+    def final_result(self):
+        """The main result after the edge adjustment (what the composite and exports use), or None."""
+        return self.session.final if self.session else None
+
     # -- sessions --------------------------------------------------------------------------------------
 
     def new_session(self, image: np.ndarray, gt_alpha=None, trimap=None) -> MattingSession:
@@ -218,6 +250,7 @@ class MattingView(QWidget):
         """Render ``session`` and resume its work; the previous one stops its jobs but keeps its state."""
         self._rerun.stop()
         self._band_timer.stop()
+        self._edge_timer.stop()
         if self.session is not None:
             self.session.events.disconnect(self._on_event)
             self.session.suspend()
@@ -278,6 +311,7 @@ class MattingView(QWidget):
             spin.blockSignals(True)
             spin.setValue(value)
             spin.blockSignals(False)
+        self._show_edge_settings()
         self._show_method(s.main_method)
         if s.soft_mask is not None:
             self._show_soft()
@@ -285,6 +319,8 @@ class MattingView(QWidget):
             self._show_trimap()
         for method in s.results:
             self._show_result(method)
+        if s.final is not None:
+            self._show_final()
         self._show_composite()
         for key in s.running:
             self._on_event(SessionEvent("started", key))
@@ -313,20 +349,46 @@ class MattingView(QWidget):
         self.panes["input"].set_overlay(s.trimap)
 
     def _pane_keys(self, key: str) -> list[str]:
-        """The panes showing job ``key``: a method's own pane, and the alpha pane for the main method."""
-        keys = [key, "alpha"] if key == self.session.main_method else [key]
+        """The panes showing job ``key``: a method's own pane, and the alpha pane for the main method and the
+        edge adjustment."""
+        keys = [key, "alpha"] if key == self.session.main_method else ["alpha"] if key == EDGE else [key]
         return [k for k in keys if k in self.panes]
 
     def _show_result(self, method: str) -> None:
         r = self.session.results[method]
         detail = f"{r.seconds:.2f} s" + (f" · {r.metrics_text()}" if r.metrics else "")
-        if method in self.panes:
+        if method in self.panes:  # the alpha and cut-out panes show the main result once edge-adjusted
             self.panes[method].set_busy(False)
             self.panes[method].set_image(r.alpha, detail)
-        if method == self.session.main_method:
-            self.panes["alpha"].set_busy(False)
-            self.panes["alpha"].set_image(r.alpha, f"{method_title(method)} · {detail}")
-            self.panes["foreground"].set_cutout(r.foreground, r.alpha, "cut-out")
+
+    def _show_final(self) -> None:
+        s = self.session
+        final = s.final
+        detail = f"{method_title(final.method)} · {final.seconds:.2f} s" + (
+            f" · {final.metrics_text()}" if final.metrics else "")
+        if s.edge != EdgeAdjust():
+            detail += " · edge adjusted"
+        self.panes["alpha"].set_busy(False)
+        self.panes["alpha"].set_image(final.alpha, detail)
+        self.panes["foreground"].set_cutout(final.foreground, final.alpha, "cut-out")
+
+    def _show_edge_settings(self) -> None:
+        edge = self.session.edge
+        for name, spin in self.edge_spins.items():
+            value = getattr(edge, name) * (100.0 if name == "contrast" else 1.0)
+            if abs(spin.value() - value) > 1e-6:
+                spin.blockSignals(True)
+                spin.setValue(value)
+                spin.blockSignals(False)
+
+    def _apply_edge(self) -> None:
+        if self.session is None:
+            return
+        values = {name: spin.value() / (100.0 if name == "contrast" else 1.0) for name, spin in self.edge_spins.items()}
+        try:
+            self.session.set_edge(EdgeAdjust(**values))
+        except MattingError as exc:
+            self.error.emit(str(exc))
 
     def _show_composite(self) -> None:
         s = self.session
@@ -349,13 +411,19 @@ class MattingView(QWidget):
             self._show_trimap()
             self._rerun.start()
         elif kind == "history":
+            self._show_edge_settings()
             self.history_changed.emit()
+        elif kind == "final":
+            self._show_final()
+            self.final_ready.emit()
         elif kind == "started":
             if key == SOFT:
                 self.panes["soft"].set_busy(True, 0, "segmenting…")
                 self.status.emit("Segmenting…")
             elif key == TRIMAP:
                 self.panes["trimap"].set_busy(True, 0, "computing the band…")
+            elif key == EDGE:
+                self.panes["alpha"].set_busy(True, 0, "adjusting the edge…")
             elif key != COMPOSITE:
                 for k in self._pane_keys(key):
                     self.panes[k].set_busy(True, 0, f"{method_title(key)}…")
@@ -372,10 +440,7 @@ class MattingView(QWidget):
             self._show_composite()
         elif kind == "method":
             self._show_method(key)
-            if key in self.session.results:
-                self._show_result(key)
-            else:
-                self.panes["alpha"].set_image(None)
+            self.panes["alpha"].set_image(None)  # until the new main result is edge-adjusted ("final")
         elif kind in ("failed", "cancelled"):
             text = event.message if kind == "failed" else "Cancelled"
             for k in (["soft"] if key == SOFT else ["trimap"] if key == TRIMAP else self._pane_keys(key)):

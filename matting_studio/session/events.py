@@ -24,6 +24,7 @@ KINDS = (
     "started",  # a stage or method started (key)
     "progress",  # fraction, message
     "result",  # a method's MethodResult is in session.results[key]
+    "final",  # session.final (the main result, edge-adjusted) changed
     "failed",  # message
     "cancelled",
     "composite",  # session.composite_preview changed

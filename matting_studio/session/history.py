@@ -1,10 +1,11 @@
-"""Undo / redo of trimap edits. Each entry is a whole :class:`Edit` (strokes and band), so undoing is
-restoring a snapshot and no command can get out of step with the trimap it describes."""
+"""Undo / redo of a session's edits. Each entry is a whole :class:`Edit` (strokes, band, edge adjustment), so
+undoing is restoring a snapshot and no command can get out of step with the trimap or alpha it describes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from matting_studio.core.alpha_adjust import EdgeAdjust
 from matting_studio.core.trimap import Stroke
 
 
@@ -18,10 +19,12 @@ class Band:
 
 @dataclass(frozen=True)
 class Edit:
-    """The user's edits of one image's trimap: brush ``strokes`` (in order) over the ``band``'s trimap."""
+    """The user's edits of one image: brush ``strokes`` (in order) over the ``band``'s trimap, and the ``edge``
+    adjustment of the main method's alpha."""
 
     strokes: tuple[Stroke, ...] = ()
     band: Band | None = None
+    edge: EdgeAdjust = EdgeAdjust()
 
 
 @dataclass

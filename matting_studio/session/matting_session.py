@@ -1,8 +1,9 @@
 """One image's matting session: its state, its stages, its undo history, and the events it emits.
 
 State: the image (``(H,W,3)`` float32 in [0, 1]), an optional ground-truth alpha, the soft mask, the trimap
-(a given one, or the band's automatic one, plus the user's strokes), the chosen main method, and one
-:class:`MethodResult` per method. The stages run through ``stages`` (an ``engine.pipeline.Pipeline``, or
+(a given one, or the band's automatic one, plus the user's strokes), the chosen main method, one
+:class:`MethodResult` per method, and the main result after the edge adjustment (:attr:`final`: what the
+composite and every export use). The stages run through ``stages`` (an ``engine.pipeline.Pipeline``, or
 anything with its ``segment`` / ``make_trimap`` / ``matte`` methods and ``segmenter_name`` / ``method``)
 on ``runner`` (see :mod:`matting_studio.session.runner`); everything the session learns is announced as a
 :class:`SessionEvent` on ``events``.
@@ -10,12 +11,14 @@ on ``runner`` (see :mod:`matting_studio.session.runner`); everything the session
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Optional, Sequence
 
 import numpy as np
 
 from matting_studio.core import trimap as trimap_ops
+from matting_studio.core.alpha_adjust import EdgeAdjust, adjust_alpha
 from matting_studio.core.errors import MattingError, TrimapError
 from matting_studio.session.compositing import CompositeOptions, render_composite
 from matting_studio.session.events import EventEmitter, SessionEvent
@@ -23,7 +26,7 @@ from matting_studio.session.history import Band, Edit, EditHistory
 from matting_studio.session.results import MethodResult
 from matting_studio.session.runner import ImmediateRunner, Runner
 
-SOFT, TRIMAP, COMPOSITE = "soft", "trimap", "composite"  # job keys besides the method names
+SOFT, TRIMAP, EDGE, COMPOSITE = "soft", "trimap", "edge", "composite"  # job keys besides the method names
 STROKE_VALUES = (trimap_ops.BACKGROUND, trimap_ops.UNKNOWN, trimap_ops.FOREGROUND)
 
 
@@ -46,6 +49,10 @@ def _matte_job(stages, image, trimap, method: str, soft_mask, gt_alpha, *, progr
 
         metrics = {k: float(v) for k, v in all_metrics(alpha, gt_alpha, trimap).items()}
     return MethodResult(method, alpha, fg, seconds, metrics, tuple(getattr(stages, "warnings", ()) or ()))
+
+
+def _edge_job(result: MethodResult, edge: EdgeAdjust, *, progress, cancel) -> tuple[EdgeAdjust, MethodResult]:
+    return edge, dataclasses.replace(result, alpha=adjust_alpha(result.alpha, edge))
 
 
 def _composite_job(image, result: MethodResult, options: CompositeOptions, *, progress, cancel) -> np.ndarray:
@@ -88,6 +95,7 @@ class MattingSession:
         self.comparison: list[str] = list(comparison)
         self.preview = preview  # options of the composite preview
         self.results: dict[str, MethodResult] = {}
+        self.final: Optional[MethodResult] = None  # the main result with the edge adjustment applied
         self.composite_preview: Optional[np.ndarray] = None
         self.running: set[str] = set()  # job keys started and not yet reported
         self.errors: dict[str, str] = {}  # key -> the last failure's message
@@ -105,6 +113,10 @@ class MattingSession:
     @property
     def band(self) -> Band:
         return self.history.current.band
+
+    @property
+    def edge(self) -> EdgeAdjust:
+        return self.history.current.edge
 
     @property
     def base_trimap(self) -> Optional[np.ndarray]:
@@ -128,6 +140,8 @@ class MattingSession:
             missing = [m for m in self.wanted_methods() if m not in self.results and m not in self.running]
             if missing:
                 self.run_methods(missing)
+            elif self.final is None and EDGE not in self.running:
+                self._start_edge()
         elif self.soft_mask is None:
             if SOFT not in self.running:
                 self._run(SOFT, _segment_job, self.stages, self.image, finished=self._segmented)
@@ -151,11 +165,12 @@ class MattingSession:
         """Use ``gt_alpha`` for the metrics; the methods are re-run (their metrics change)."""
         self.gt_alpha = self._checked_gt(gt_alpha)
         self.results.clear()
+        self.final = None
 
     def set_trimap(self, trimap: np.ndarray) -> None:
         """Solve on a given trimap from now on (strokes and history start afresh)."""
         self.given_trimap = trimap_ops.validate_trimap(trimap, self.image.shape)
-        self.history.reset(Edit((), self.band))
+        self.history.reset(Edit((), self.band, self.edge))
         self._compose()
         self._history_changed()
 
@@ -163,11 +178,10 @@ class MattingSession:
         if method == self.main_method:
             return
         self.main_method = method
-        self.composite_preview = None
+        self.composite_preview = self.final = None
         self.events.emit(SessionEvent("method", method))
-        result = self.results.get(method)
-        if result is not None:
-            self._start_composite(result)
+        if method in self.results:
+            self._start_edge()
         elif self.trimap is not None:
             self.run_methods([method])
 
@@ -182,7 +196,7 @@ class MattingSession:
             raise TrimapError("Erosion and dilation radii must not be negative.")
         if band == self.band:
             return
-        self.history.push(Edit(self.strokes, band), f"band {band.erode}/{band.dilate} px")
+        self.history.push(dataclasses.replace(self.history.current, band=band), f"band {band.erode}/{band.dilate} px")
         self._history_changed()
         self._start_trimap()
 
@@ -190,9 +204,18 @@ class MattingSession:
         """Paint one brush stroke (image pixel coordinates) over the trimap."""
         if stroke.value not in STROKE_VALUES:
             raise TrimapError(f"A stroke paints 0, 0.5 or 1, not {stroke.value}.")
-        self.history.push(Edit(self.strokes + (stroke,), self.band), "brush stroke")
+        self.history.push(dataclasses.replace(self.history.current, strokes=self.strokes + (stroke,)), "brush stroke")
         self._history_changed()
         self._compose()
+
+    def set_edge(self, edge: EdgeAdjust) -> None:
+        """Smooth / Feather / Contrast / Shift Edge of the main method's alpha (``core.alpha_adjust``), applied
+        as a job; the methods are not re-run."""
+        if edge == self.edge:
+            return
+        self.history.push(dataclasses.replace(self.history.current, edge=edge), "edge adjustment")
+        self._history_changed()
+        self._start_edge()
 
     def undo(self) -> bool:
         return self._step(self.history.undo)
@@ -201,11 +224,16 @@ class MattingSession:
         return self._step(self.history.redo)
 
     def _step(self, move) -> bool:
-        band = self.band
+        before = self.history.current
         if not move():
             return False
         self._history_changed()
-        if self.band != band and self.given_trimap is None:
+        now = self.history.current
+        if now.edge != before.edge:
+            self._start_edge()
+        if (now.strokes, now.band) == (before.strokes, before.band):
+            return True
+        if now.band != before.band and self.given_trimap is None:
             self._start_trimap()
         else:
             self._compose()
@@ -295,15 +323,34 @@ class MattingSession:
         self.results[result.method] = result
         self.events.emit(SessionEvent("result", result.method))
         if result.method == self.main_method:
-            self._start_composite(result)
+            self._start_edge()
+
+    # -- edge adjustment of the main result -----------------------------------------------------------
+
+    def _start_edge(self) -> None:
+        result = self.main_result()
+        if result is None:
+            return
+        if self.edge == EdgeAdjust():
+            self._edge_done((self.edge, result), source=result)
+            return
+        self._run(EDGE, _edge_job, result, self.edge, finished=lambda done: self._edge_done(done, source=result))
+
+    def _edge_done(self, done: tuple[EdgeAdjust, MethodResult], *, source: MethodResult) -> None:
+        edge, final = done
+        if edge != self.edge or source is not self.main_result():  # superseded while it ran
+            self._start_edge()
+            return
+        self.final = final
+        self.events.emit(SessionEvent("final", EDGE))
+        self._start_composite(final)
 
     # -- composite preview ----------------------------------------------------------------------------
 
     def set_preview(self, options: CompositeOptions) -> None:
         self.preview = options
-        result = self.main_result()
-        if result is not None:
-            self._start_composite(result)
+        if self.final is not None:
+            self._start_composite(self.final)
 
     def _start_composite(self, result: MethodResult) -> None:
         self._run(COMPOSITE, _composite_job, self.image, result, self.preview, finished=self._composited)

@@ -53,7 +53,8 @@ def test_the_preview_never_shows_the_previous_image(gated_window, qtbot, photo_f
 def test_image_mode_without_an_image_says_so(window, qtbot, synthetic_composite):
     s = synthetic_composite
     compositor = window.compositor
-    window.matting.load(s["image"], trimap=s["trimap"]).results["cf"] = MethodResult("cf", s["alpha"], s["fg"], 0.1)
+    session = window.matting.load(s["image"], trimap=s["trimap"])
+    session.results["cf"] = session.final = MethodResult("cf", s["alpha"], s["fg"], 0.1)  # as if solved
     window.matting._rerun.stop()
     compositor.set_subject(s["image"], s["alpha"], s["fg"])
     qtbot.waitUntil(lambda: compositor.preview.array is not None, timeout=120000)

@@ -80,7 +80,8 @@ def test_compositor_export_writes_the_expected_pixels(window, qtbot, tmp_path, s
     from matting_studio.core.compositing import composite
 
     s = synthetic_composite
-    window.matting.load(s["image"], trimap=s["trimap"]).results["cf"] = MethodResult("cf", s["alpha"], s["fg"], 0.1)
+    session = window.matting.load(s["image"], trimap=s["trimap"])
+    session.results["cf"] = session.final = MethodResult("cf", s["alpha"], s["fg"], 0.1)  # as if solved
     window.matting._rerun.stop()
     window.compositor.set_subject(s["image"], s["alpha"], s["fg"])
     window.compositor.set_color((0.0, 0.0, 1.0))

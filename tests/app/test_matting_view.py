@@ -220,3 +220,29 @@ def test_the_event_loop_never_stalls_while_the_band_changes_and_methods_run(make
               f"worst GUI-thread CPU in a gap {max(beat.cpu_ms):.1f} ms")
     assert len(beat.wall_ms) > 50
     assert max(beat.cpu_ms) < STALL_MS, f"our code held the GUI thread for {max(beat.cpu_ms):.0f} ms"
+
+
+def test_edge_sliders_adjust_the_alpha_the_compositor_and_exports_use_and_undo(window, qtbot, composite_files, tmp_path):
+    from matting_studio.core import imageio
+    from matting_studio.core.alpha_adjust import EdgeAdjust, adjust_alpha
+
+    matting = window.matting
+    window.set_panes({"input", "trimap", "alpha"})
+    with qtbot.waitSignal(matting.final_ready, timeout=180000):
+        window.add_paths([composite_files])
+    raw = matting.main_result()
+    assert matting.final_result() is raw
+    with qtbot.waitSignal(matting.final_ready, timeout=60000):
+        matting.edge_spins["feather"].setValue(3.0)  # debounced, then adjusted off the GUI thread
+        matting.edge_spins["contrast"].setValue(50.0)
+    wanted = adjust_alpha(raw.alpha, EdgeAdjust(feather=3.0, contrast=0.5))
+    assert np.array_equal(matting.final_result().alpha, wanted)
+    assert matting.panes["alpha"].array is matting.final_result().alpha
+    assert "edge adjusted" in matting.panes["alpha"].detail_label.text()
+    qtbot.waitUntil(lambda: window.compositor.alpha is matting.final_result().alpha, timeout=60000)
+    written = window.export("alpha", tmp_path / "edge.png")
+    assert np.abs(imageio.load_gray(written) - wanted).max() <= 1 / 255 + 1e-6
+    assert "edge adjustment" in window.undo_action.text()
+    with qtbot.waitSignal(matting.final_ready, timeout=60000):
+        window.undo_action.trigger()
+    assert matting.edge_spins["feather"].value() == 0.0 and matting.final_result() is raw

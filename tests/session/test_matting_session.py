@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from matting_studio.core.alpha_adjust import EdgeAdjust, adjust_alpha
 from matting_studio.core.errors import MattingError, TrimapError
 from matting_studio.core.trimap import BACKGROUND, FOREGROUND, UNKNOWN, Stroke
 from matting_studio.session import Band, MattingSession
@@ -139,3 +140,39 @@ def test_bad_inputs_raise_typed_errors(stages, synthetic_composite):
         MattingSession(stages, s["image"], gt_alpha=s["alpha"][:10])
     with pytest.raises(TrimapError):
         MattingSession(stages, s["image"], trimap=s["trimap"][:, :10])
+
+
+def test_the_edge_adjustment_makes_the_final_result_and_is_undoable(stages, synthetic_composite):
+    s = synthetic_composite
+    session = MattingSession(stages, s["image"], trimap=s["trimap"], main_method="a", comparison=["b"])
+    events = record(session)
+    session.start()
+    raw = session.main_result()
+    assert session.final is raw  # no adjustment: the main result itself
+    calls = len(stages.calls)
+    edge = EdgeAdjust(feather=2.0, shift=1.0)
+    session.set_edge(edge)
+    assert len(stages.calls) == calls  # no method re-runs
+    assert np.array_equal(session.final.alpha, adjust_alpha(raw.alpha, edge)) and session.results["a"] is raw
+    assert ("final", "edge") in events and events[-1] == ("composite", "composite")
+    assert session.history.undo_label == "edge adjustment"
+    session.undo()
+    assert session.edge == EdgeAdjust() and session.final is raw
+    session.redo()
+    assert session.edge == edge and not np.array_equal(session.final.alpha, raw.alpha)
+    session.set_main_method("b")  # the adjustment follows the main method
+    assert session.final.method == "b"
+    assert np.array_equal(session.final.alpha, adjust_alpha(session.results["b"].alpha, edge))
+    session.add_stroke(Stroke(((3, 3),), 2.0, FOREGROUND))  # a stroke keeps the adjustment
+    assert session.edge == edge
+
+
+def test_a_superseded_edge_job_is_redone_with_the_latest_settings(stages, held, synthetic_composite):
+    s = synthetic_composite
+    session = MattingSession(stages, s["image"], trimap=s["trimap"], runner=held, main_method="a")
+    session.start()
+    held.run_all()
+    session.set_edge(EdgeAdjust(feather=1.0))
+    session.set_edge(EdgeAdjust(feather=3.0))  # before the first job ran
+    held.run_all()
+    assert np.array_equal(session.final.alpha, adjust_alpha(session.main_result().alpha, EdgeAdjust(feather=3.0)))
