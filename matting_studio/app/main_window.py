@@ -22,6 +22,7 @@ from matting_studio.app.workers import Jobs, Worker
 from matting_studio.core import dataset_layout as layout, imageio
 from matting_studio.core.errors import MattingError
 from matting_studio.session import KINDS, BatchExportOptions, batch_export, export_array, free_name
+from matting_studio.session.persistence import SessionStore
 from matting_studio.video.sources import VIDEO_SUFFIXES, is_video_path
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ IMAGE_FILTER = "Images (" + " ".join(f"*{s}" for s in imageio.IMAGE_SUFFIXES) + 
 OPEN_FILTER = IMAGE_FILTER + ";;Videos (" + " ".join(f"*{s}" for s in VIDEO_SUFFIXES) + ")"
 THUMB = QSize(96, 96)  # filmstrip thumbnails fit this square: portrait and landscape alike
 EXPORT_DIR_KEY = "export_dir"  # settings: the folder of the last export
+SAVE_MS = 500  # debounce of writing an image's edits (session.persistence)
 
 
 class MainWindow(QMainWindow):
@@ -79,6 +81,12 @@ class MainWindow(QMainWindow):
         self.matting.result_ready.connect(self._result_ready)
         self.matting.final_ready.connect(self._final_ready)
         self.matting.session_changed.connect(self._session_changed)
+        # every image's edits are kept across a restart, next to the settings (session.persistence)
+        self.session_store = SessionStore(Path(self.settings.fileName()).parent / "sessions")
+        self._save_timer = QTimer(self, singleShot=True, interval=SAVE_MS)
+        self._save_timer.timeout.connect(self._save_session)
+        self.matting.history_changed.connect(self._save_timer.start)
+        self.matting.final_ready.connect(self._save_timer.start)  # the main method may have changed
         self.compositor.error.connect(self.show_error)
         self.training.error.connect(self.show_error)
         self.training.checkpoint_chosen.connect(self.use_checkpoint)
@@ -277,8 +285,21 @@ class MainWindow(QMainWindow):
             self.filmstrip.setCurrentRow(-1)
         self.filmstrip.blockSignals(False)
 
+    def _save_session(self) -> None:
+        """Write the shown session's edits for its image (a failure to write is logged, never shown)."""
+        self._save_timer.stop()
+        if self.current is None or self.matting.session is None:
+            return
+        try:
+            self.session_store.save(self.current, self.matting.session)
+        except OSError as exc:
+            log.warning("Could not keep the edits of %s: %s", self.current, exc)
+
     def open_image(self, path: Path) -> bool:
-        """Show ``path``: its kept session (strokes, undo history, results) or a new one. False on failure."""
+        """Show ``path``: its kept session (strokes, undo history, results), the edits saved by an earlier run,
+        or a new one. False on failure."""
+        if self._save_timer.isActive():  # the shown image's last edit is written before another is shown
+            self._save_session()
         key = str(Path(path).resolve())
         if self.matting.show_session(key):
             self._opened(Path(path), "")
@@ -303,7 +324,7 @@ class MainWindow(QMainWindow):
                 trimap = validate_trimap(trimap, loaded.rgb.shape)
             except Exception:  # noqa: BLE001 - fall back to automatic mode
                 trimap = None
-        self.matting.load(loaded.rgb, gt_alpha=gt, trimap=trimap, key=key)
+        self.matting.load(loaded.rgb, gt_alpha=gt, trimap=trimap, key=key, saved=self.session_store.load(path))
         note = " (the file's own alpha channel is ignored for matting)" if loaded.has_alpha else ""
         self._opened(Path(path), note + (" with its trimap" if trimap is not None else ""))
         return True
@@ -452,6 +473,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802
         """Cancel every worker first (their late signals are ignored), then wait briefly for them to stop."""
         self.window_settings.save_geometry(self)
+        if self._save_timer.isActive():
+            self._save_session()
         self.matting.cancel_all()
         self.jobs.discard_all()
         self.training.shutdown()

@@ -24,6 +24,7 @@ from matting_studio.core import trimap as trimap_ops
 from matting_studio.app.workers import Jobs, SessionRunner
 from matting_studio.session import Band, CompositeOptions, MattingSession, SessionEvent
 from matting_studio.session.matting_session import COMPOSITE, EDGE, SOFT, TRIMAP
+from matting_studio.session.persistence import SavedSession
 
 STAGE_PANES = [("input", "Input"), ("soft", "Soft segmentation"), ("trimap", "Trimap"), ("alpha", "Alpha"),
                ("foreground", "Foreground"), ("composite", "Composite")]
@@ -227,9 +228,14 @@ class MattingView(QWidget):
                               main_method=self.default_method, comparison=self._comparison(),
                               preview=CompositeOptions(color=self.background))
 
-    def load(self, image: np.ndarray, gt_alpha=None, trimap=None, key: Optional[Hashable] = None) -> MattingSession:
-        """Show a new session for ``image`` (kept under ``key`` when given) and start it."""
+    def load(self, image: np.ndarray, gt_alpha=None, trimap=None, key: Optional[Hashable] = None,
+             saved: Optional[SavedSession] = None) -> MattingSession:
+        """Show a new session for ``image`` (kept under ``key`` when given) and start it; ``saved`` edits (an
+        earlier run's, ``session.persistence``) are restored first."""
         session = self.new_session(image, gt_alpha, trimap)
+        if saved is not None:
+            method = saved.main_method if saved.main_method in self.methods else session.main_method
+            session.restore(saved.history, method)
         if key is not None:
             self.sessions.pop(key, None)
             self.sessions[key] = session

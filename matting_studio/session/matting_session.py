@@ -161,6 +161,17 @@ class MattingSession:
             raise MattingError("The ground-truth alpha must have the size of the image.")
         return gt_alpha
 
+    def restore(self, history: EditHistory, main_method: str) -> None:
+        """Continue from saved edits (``session.persistence``), before :meth:`start`: the history as it was
+        (strokes, band, edge, undo and redo) and the main method."""
+        if self.results or self.running:
+            raise MattingError("Saved edits can only be restored into a session that has not started.")
+        if history.current.band is None:
+            history.entries[history.index].edit = dataclasses.replace(history.current, band=self.band)
+        self.history = history
+        self.main_method = main_method
+        self._history_changed()
+
     def set_ground_truth(self, gt_alpha: Optional[np.ndarray]) -> None:
         """Use ``gt_alpha`` for the metrics; the methods are re-run (their metrics change)."""
         self.gt_alpha = self._checked_gt(gt_alpha)

@@ -289,3 +289,28 @@ def test_the_export_dialog_starts_in_the_last_export_folder(window, qtbot, compo
     assert window.export("cutout", out / "mine.png") is not None
     suggestion = window.export_suggestion("alpha")
     assert suggestion.parent == out and suggestion.name == "toy_alpha.png"
+
+
+def test_an_image_s_strokes_band_and_method_survive_a_restart(make_window, qtbot, photo_files, drag):
+    first = make_window()
+    qtbot.addWidget(first)
+    first.show()
+    first.add_paths([photo_files[0]])
+    matting = first.matting
+    qtbot.waitUntil(lambda: matting.trimap is not None, timeout=120000)
+    matting.brush_on.setChecked(True)
+    matting.brush_buttons[1.0].setChecked(True)
+    drag(matting.panes["trimap"].canvas, [(3, 3), (14, 5)])
+    matting.dilate.setValue(matting.dilate.value() + 4)
+    qtbot.waitUntil(lambda: matting.session.band.dilate == matting.dilate.value(), timeout=60000)
+    band, strokes = matting.session.band, matting.session.strokes
+    first.close()  # writes the edits not yet saved
+    second = make_window()  # the next launch, same user data folder
+    qtbot.addWidget(second)
+    second.show()
+    second.add_paths([photo_files[0]])
+    qtbot.waitUntil(lambda: second.matting.trimap is not None, timeout=120000)
+    session = second.matting.session
+    assert session.band == band and session.strokes == strokes and session.history.can_undo
+    assert second.matting.dilate.value() == band.dilate and second.matting.trimap[4, 8] == 1.0
+    assert "1 stroke(s)" in second.matting.panes["trimap"].detail_label.text()
