@@ -15,6 +15,7 @@ from matting_studio.app.brush import BrushTool
 from matting_studio.app.qt_images import display_qimage, trimap_overlay
 from matting_studio.app.view_state import ViewState
 from matting_studio.app.workers import Jobs, Worker
+from matting_studio.session.compositing import CutoutView, cutout_view
 
 PAN_BUTTONS = (Qt.MouseButton.MiddleButton, Qt.MouseButton.RightButton)  # pan even while the brush is on
 SYNC_PIXELS = 250_000  # images up to this size are converted for display at once, larger ones in a worker
@@ -24,9 +25,9 @@ def _convert_job(fn, array, *, progress, cancel) -> QImage:
     return fn(array)
 
 
-def _cutout_qimage(fg_alpha) -> QImage:
-    fg, alpha = fg_alpha
-    return display_qimage(np.concatenate([fg, alpha[..., None]], 2))
+def _cutout_qimage(args) -> QImage:
+    image, fg, alpha, view = args
+    return display_qimage(cutout_view(image, fg, alpha, view))
 
 
 class ImageCanvas(QWidget):
@@ -253,12 +254,14 @@ class ImagePane(QWidget):
         self.detail_label.setText(detail)
         self._convert("image", display_qimage, array, self._set_qimage)
 
-    def set_cutout(self, fg: np.ndarray, alpha: np.ndarray, detail: str = "") -> None:
-        """Show ``fg (H,W,3)`` cut out by ``alpha (H,W)`` over a checkerboard; ``array`` is ``fg``."""
+    def set_cutout(self, fg: np.ndarray, alpha: np.ndarray, detail: str = "", *,
+                   view: CutoutView = CutoutView.CHECKERBOARD, image: Optional[np.ndarray] = None) -> None:
+        """Show ``fg (H,W,3)`` cut out by ``alpha (H,W)`` as ``view`` shows it (``session.cutout_view``; the
+        overlay needs the photo ``image``); ``array`` is ``fg``."""
         self.array = fg
         self.canvas.message = ""
         self.detail_label.setText(detail)
-        self._convert("image", _cutout_qimage, (fg, alpha), self._set_qimage)
+        self._convert("image", _cutout_qimage, (fg if image is None else image, fg, alpha, view), self._set_qimage)
 
     def _set_qimage(self, image: Optional[QImage]) -> None:
         self.canvas.qimage = image

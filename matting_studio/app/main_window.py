@@ -139,6 +139,8 @@ class MainWindow(QMainWindow):
         view = self.menuBar().addMenu("&View")
         self._action(view, "Fit", lambda: self.active_view().fit(), "F")
         self._action(view, "1:1", lambda: self.active_view().one_to_one(), "1")
+        self._action(view, "Cut-out view: checkerboard / black / white / overlay / alpha (cycle)",
+                     self.matting.cycle_cutout_view, "V")
         self._action(view, "Run methods", self.matting.run_methods, "Ctrl+R")
         panes = view.addMenu("Panes")
         self.pane_actions = {}

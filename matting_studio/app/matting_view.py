@@ -24,6 +24,7 @@ from matting_studio.core import trimap as trimap_ops
 from matting_studio.app.workers import Jobs, SessionRunner
 from matting_studio.session import Band, CompositeOptions, MattingSession, SessionEvent
 from matting_studio.session.matting_session import COMPOSITE, EDGE, SOFT, TRIMAP
+from matting_studio.session.compositing import CutoutView
 from matting_studio.session.persistence import SavedSession
 
 STAGE_PANES = [("input", "Input"), ("soft", "Soft segmentation"), ("trimap", "Trimap"), ("alpha", "Alpha"),
@@ -163,9 +164,18 @@ class MattingView(QWidget):
             self.edge_spins[name] = spin
             self.edge_controls.addWidget(QLabel(label))
             self.edge_controls.addWidget(spin)
+        self.cutout_view = QComboBox()
+        self.cutout_view.setToolTip("How the cut-out pane shows the result (V cycles)")
+        for view in CutoutView:
+            self.cutout_view.addItem(view.label, view)
+        self.cutout_view.currentIndexChanged.connect(lambda _: self.session is not None and self.session.final
+                                                     is not None and self._show_final())
         self.edge_reset = QPushButton("Reset edge")
         self.edge_reset.clicked.connect(lambda: self.session is not None and self.session.set_edge(EdgeAdjust()))
         self.edge_controls.addWidget(self.edge_reset)
+        self.edge_controls.addSpacing(12)
+        self.edge_controls.addWidget(QLabel("cut-out view"))
+        self.edge_controls.addWidget(self.cutout_view)
         self.edge_controls.addStretch(1)
 
     def set_brush_tooltip(self, text: str) -> None:
@@ -376,7 +386,12 @@ class MattingView(QWidget):
             detail += " · edge adjusted"
         self.panes["alpha"].set_busy(False)
         self.panes["alpha"].set_image(final.alpha, detail)
-        self.panes["foreground"].set_cutout(final.foreground, final.alpha, "cut-out")
+        view = self.cutout_view.currentData()
+        self.panes["foreground"].set_cutout(final.foreground, final.alpha, f"cut-out · {view.label.lower()}",
+                                            view=view, image=s.image)
+
+    def cycle_cutout_view(self) -> None:
+        self.cutout_view.setCurrentIndex((self.cutout_view.currentIndex() + 1) % self.cutout_view.count())
 
     def _show_edge_settings(self) -> None:
         edge = self.session.edge

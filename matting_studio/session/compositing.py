@@ -56,6 +56,38 @@ class CompositeOptions:
             raise CompositingError("The decontamination amount must lie between 0 and 100 %.")
 
 
+class CutoutView(enum.Enum):
+    """How the cut-out pane shows the result (Photoshop's Select and Mask view modes); ``V`` cycles them."""
+
+    CHECKERBOARD = "On checkerboard"
+    BLACK = "On black"
+    WHITE = "On white"
+    OVERLAY = "Overlay"
+    ALPHA = "Alpha"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+OVERLAY_RED = np.float32([1.0, 0.15, 0.1])  # the overlay's tint of what is cut away
+
+
+def cutout_view(image: np.ndarray, fg: np.ndarray, alpha: np.ndarray, view: CutoutView) -> np.ndarray:
+    """The cut-out as ``view`` shows it: ``(H,W,4)`` RGBA for the checkerboard (the pane draws it), ``(H,W)``
+    for the alpha, else ``(H,W,3)``; overlay is the photo with what is cut away tinted red at half strength.
+    Inputs float32 in [0, 1]: image and fg ``(H,W,3)``, alpha ``(H,W)``."""
+    a = alpha[..., None]
+    if view is CutoutView.CHECKERBOARD:
+        return np.concatenate([fg, alpha[..., None]], 2)
+    if view is CutoutView.ALPHA:
+        return alpha
+    if view is CutoutView.OVERLAY:
+        return a * image + (1 - a) * (0.5 * image + 0.5 * OVERLAY_RED)
+    behind = 0.0 if view is CutoutView.BLACK else 1.0
+    return a * fg + (1 - a) * np.float32(behind)
+
+
 def anchored_offset(shape: tuple[int, int], options: CompositeOptions) -> tuple[float, float]:
     """The centre-relative offset ``core.compositing.place_subject`` takes, for ``options.anchor``."""
     dx, dy = options.offset

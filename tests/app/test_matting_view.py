@@ -246,3 +246,19 @@ def test_edge_sliders_adjust_the_alpha_the_compositor_and_exports_use_and_undo(w
     with qtbot.waitSignal(matting.final_ready, timeout=60000):
         window.undo_action.trigger()
     assert matting.edge_spins["feather"].value() == 0.0 and matting.final_result() is raw
+
+
+def test_v_cycles_the_cut_out_view(window, qtbot, composite_files):
+    from matting_studio.session import CutoutView
+
+    matting = window.matting
+    window.set_panes({"input", "alpha", "foreground"})
+    with qtbot.waitSignal(matting.final_ready, timeout=180000):
+        window.add_paths([composite_files])
+    seen = []
+    for _ in CutoutView:
+        seen.append(matting.cutout_view.currentData())
+        qtbot.waitUntil(lambda: seen[-1].label.lower() in matting.panes["foreground"].detail_label.text(),
+                        timeout=30000)
+        qtbot.keyClick(window, "v")
+    assert seen == list(CutoutView) and matting.cutout_view.currentData() is CutoutView.CHECKERBOARD

@@ -53,3 +53,17 @@ def test_decontamination_blends_from_the_photo_colours_to_the_foreground_estimat
         assert np.allclose(out, 0.5 * colour, atol=1e-6)
     with pytest.raises(CompositingError, match="decontamination"):
         CompositeOptions(decontamination=1.5)
+
+
+def test_cutout_views_show_the_result_on_each_backdrop():
+    from matting_studio.session import CutoutView, cutout_view
+
+    image = np.full((2, 2, 3), 0.4, np.float32)
+    fg = np.full((2, 2, 3), 0.8, np.float32)
+    alpha = np.array([[1.0, 0.0], [0.5, 0.0]], np.float32)
+    assert cutout_view(image, fg, alpha, CutoutView.CHECKERBOARD).shape == (2, 2, 4)
+    assert cutout_view(image, fg, alpha, CutoutView.ALPHA) is alpha
+    assert np.allclose(cutout_view(image, fg, alpha, CutoutView.BLACK)[..., 0], [[0.8, 0.0], [0.4, 0.0]])
+    assert np.allclose(cutout_view(image, fg, alpha, CutoutView.WHITE)[..., 0], [[0.8, 1.0], [0.9, 1.0]])
+    overlay = cutout_view(image, fg, alpha, CutoutView.OVERLAY)
+    assert np.allclose(overlay[0, 0], 0.4) and overlay[0, 1, 0] > overlay[0, 1, 1]  # cut away: tinted red
