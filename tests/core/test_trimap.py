@@ -65,10 +65,6 @@ def test_validation_quantises_and_explains():
         T.validate_trimap(np.full((3, 3), 2.0), (3, 3))
 
 
-def test_uint8_conversion():
-    assert T.trimap_to_uint8(np.array([[0.0, 0.5, 1.0]])).tolist() == [[0, 128, 255]]
-
-
 def test_fully_known_trimaps_are_refused_unless_allowed():
     solid = np.ones((6, 7), np.float32)
     with pytest.raises(TrimapError, match="no unknown"):
