@@ -127,8 +127,9 @@ def stages(path: Path, out: Path, repeats: int) -> dict:
     dl_s, dl_rss, (alpha, fg) = measure(lambda: learned("dlmng"), repeats)
     row["prior"] = {"s": timings["prior"], "rss_mb": dl_rss}
     row["DLMN-G"] = {"s": timings["networks"], "rss_mb": dl_rss}
+    dl_networks = timings["networks"]
     ss_s, ss_rss, _ = measure(lambda: learned("ssrn"), repeats)
-    row["SSRN"] = {"s": max(0.0, ss_s - dl_s), "rss_mb": ss_rss}
+    row["SSRN"] = {"s": max(0.0, timings["networks"] - dl_networks), "rss_mb": ss_rss}  # what refinement adds
     stage("foreground", lambda: estimate_foreground(image, alpha))
     target = out / f"{path.stem}-cutout.png"
     stage("save", lambda: imageio.save_png(target, cutout_rgba(fg, alpha), overwrite=True))
@@ -140,6 +141,36 @@ def stages(path: Path, out: Path, repeats: int) -> dict:
     row["auto (ssrn)"] = {"s": s, "rss_mb": rss}
     row["_trimap"], row["_image"] = trimap, image
     return row
+
+
+FRESH_PEAK = r'''
+import resource, sys
+sys.path.insert(0, sys.argv[3])
+from matting_studio.core import imageio
+image = imageio.load_image(sys.argv[2]).rgb
+if sys.argv[1] == "modnet":
+    from _references import load_reference
+    model = load_reference("modnet")
+    run = lambda: model.predict(image)
+else:
+    from matting_studio.engine.pipeline import Pipeline
+    pipe = Pipeline(method=sys.argv[1])
+    run = lambda: pipe.run(image)
+run(); run()
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0)
+'''
+
+
+def fresh_peak_rss(kind: str, path: Path) -> float | None:
+    """Peak RSS (MB) of a fresh process that loads ``path`` and runs ``kind`` (a method's automatic mode, or
+    ``modnet``) twice: the memory one cut-out needs, without this benchmark's other work in the process."""
+    done = subprocess.run([sys.executable, "-c", FRESH_PEAK, kind, str(path), str(Path(__file__).resolve().parent)],
+                          capture_output=True, text=True, cwd=str(REPO))
+    try:
+        return float(done.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        print(f"fresh process for {kind}: failed ({done.stderr[-300:]})", file=sys.stderr)
+        return None
 
 
 def reference(path: Path, repeats: int, name: str = "modnet") -> dict | None:
@@ -210,7 +241,7 @@ while time.time() < deadline and everything is None:
     if wanted <= set(matting.results):
         everything = time.time() - t_start
 print(json.dumps({"window_s": shown, "first_result_s": first, "all_results_s": everything,
-                  "worst_gap_ms": max(gaps[5:] or [0]), "main_method": matting.main_method}))
+                  "worst_gap_ms": max(gaps[5:] or [0]), "main_method": matting.main_method}), flush=True)
 window.close()
 '''
 
@@ -258,6 +289,8 @@ def main(argv=None) -> int:
             hd_trimap, hd_image = row["_trimap"], row["_image"]
         report["sizes"][size] = {k: v for k, v in row.items() if not k.startswith("_")}
         report["modnet"][size] = reference(path, args.repeats)
+        report.setdefault("fresh_peak_rss_mb", {})[size] = {
+            kind: fresh_peak_rss(kind, path) for kind in ("dlmng", "modnet")}
     methods = [m for m in args.classical.split(",") if m]
     if methods:
         print("classical methods on the 1080p automatic trimap:", flush=True)
@@ -287,6 +320,11 @@ def print_table(report: dict) -> None:
         for name in (n for n in stage_names if n.startswith("auto")):
             ratios = [report["sizes"][s][name]["s"] / modnet[s]["s"] for s in sizes]
             print(f"| {name} ÷ MODNet (time) | " + " | ".join(f"{r:.2f} | " for r in ratios) + " |")
+    fresh = report.get("fresh_peak_rss_mb", {})
+    if fresh:
+        print("\nPeak RSS of a fresh process doing one size's work (MB): " + "; ".join(
+            f"{s}: automatic mode {v['dlmng'] or float('nan'):.0f}, MODNet {v['modnet'] or float('nan'):.0f}"
+            for s, v in fresh.items()))
     hd, k4 = report["sizes"].get("1080p"), report["sizes"].get("4K")
     if hd and k4:
         for name in (n for n in stage_names if n.startswith("auto")):

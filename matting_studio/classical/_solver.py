@@ -4,6 +4,10 @@ gradients, report progress from the residual and stop promptly on cancellation.
 Known pixels are imposed exactly (the system is reduced to the unknown pixels: ``L_UU x = −L_UK a_K``), except
 for the large-kernel method, whose Laplacian exists only as a matrix-vector product (there they are imposed
 with pymatting's λ = 100 and pasted back exactly afterwards).
+
+Closed-form solves run without pymatting (``classical.cf_laplacian``, Jacobi-preconditioned) until pymatting has
+been imported, which compiles for a minute on a fresh install (``classical.pymatting_warmup``); then with its
+Laplacian and incomplete Cholesky. Both give the same alpha to the solver's tolerance.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from typing import Optional
 
 import numpy as np
 
+from matting_studio.classical import pymatting_warmup
+from matting_studio.classical.cf_laplacian import cf_laplacian as cf_laplacian_np, jacobi as jacobi_np
 from matting_studio.core.errors import MethodError
 from matting_studio.core.progress import CancelToken, ProgressFn, check_cancel, report
 from matting_studio.core.trimap import UNKNOWN, validate_trimap
@@ -56,8 +62,12 @@ def _residual_progress(progress: Optional[ProgressFn], cancel: Optional[CancelTo
 
 
 def _laplacian(method: str, image: np.ndarray, is_known: np.ndarray):
+    if method == "cf" and not pymatting_warmup.ready():
+        pymatting_warmup.warm_up()
+        return cf_laplacian_np(image, epsilon=1e-7, is_known=is_known.reshape(image.shape[:2]))
     from pymatting import cf_laplacian, knn_laplacian, lbdm_laplacian, rw_laplacian
 
+    pymatting_warmup.load()
     if method == "cf":
         return cf_laplacian(image, epsilon=1e-7, radius=1, is_known=is_known.reshape(image.shape[:2]))
     if method == "knn":
@@ -83,8 +93,6 @@ def solve_alpha(
 
     ``x0`` is an optional initial alpha ``(H, W)`` (warm start).
     """
-    from pymatting import jacobi
-
     h, w = trimap.shape
     flat = trimap.ravel()
     is_fg, is_known = flat == 1.0, flat != UNKNOWN
@@ -111,6 +119,8 @@ def solve_alpha(
         # ill-conditioned, so keep pymatting's soft constraints (lambda = 100), which its regulariser stabilises.
         from pymatting import make_linear_system
 
+        from pymatting import jacobi
+
         A, b = make_linear_system(_laplacian(method, image, is_known), trimap)
         check_cancel(cancel)
         report(progress, 0.3, "Solving")
@@ -122,7 +132,7 @@ def solve_alpha(
         L_U = L[is_unknown][:, is_unknown].tocsr()
         rhs = -(L[is_unknown][:, is_known] @ is_fg[is_known].astype(np.float64))
         report(progress, 0.2, "Preconditioning")
-        M = jacobi(L_U) if method == "knn" else _ichol_or_jacobi(L_U)
+        M = jacobi_np(L_U) if method == "knn" or not pymatting_warmup.ready() else _ichol_or_jacobi(L_U)
         check_cancel(cancel)
         report(progress, 0.3, "Solving")
         start = None if x0 is None else x0.ravel()[is_unknown].astype(np.float64)

@@ -1,0 +1,53 @@
+"""Whether pymatting is ready to use without a long wait, and its warm-up in the background.
+
+On a fresh install, importing pymatting compiles all its numba kernels (about 80 s on a 2-core CPU); afterwards
+numba's on-disk cache makes the import take about a second. :func:`ready` is True once this process has imported
+it. :func:`warm_up` (called by the first closed-form solve that had to do without it) compiles the cache in a low-
+priority child process, so that neither the GUI thread nor the first result waits, then imports it here.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+
+_ready = threading.Event()
+_started = threading.Lock()
+_thread: threading.Thread | None = None
+
+
+def ready() -> bool:
+    return _ready.is_set()
+
+
+def load():
+    """``import pymatting`` (blocking; compiles on a fresh install) and mark it ready."""
+    import pymatting
+
+    _ready.set()
+    return pymatting
+
+
+def _compile_then_load() -> None:
+    if not getattr(sys, "frozen", False):  # a frozen app has no interpreter to run the child with
+        try:
+            subprocess.run([sys.executable, "-c", "import pymatting"], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+                           preexec_fn=(lambda: os.nice(10)) if hasattr(os, "nice") else None)
+        except OSError:
+            pass
+    try:
+        load()
+    except Exception:  # noqa: BLE001 - the methods that need it report the error when they run
+        pass
+
+
+def warm_up() -> None:
+    """Start the background warm-up once per process (no-op when pymatting is ready or warming up)."""
+    global _thread
+    if _ready.is_set() or not _started.acquire(blocking=False):
+        return
+    _thread = threading.Thread(target=_compile_then_load, name="pymatting-warm-up", daemon=True)
+    _thread.start()
