@@ -144,7 +144,7 @@ def stages(path: Path, out: Path, repeats: int) -> dict:
 
 
 FRESH_PEAK = r'''
-import resource, sys
+import sys
 sys.path.insert(0, sys.argv[3])
 from matting_studio.core import imageio
 image = imageio.load_image(sys.argv[2]).rgb
@@ -157,7 +157,9 @@ else:
     pipe = Pipeline(method=sys.argv[1])
     run = lambda: pipe.run(image)
 run(); run()
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0)
+# VmHWM, not ru_maxrss: on Linux ru_maxrss keeps the forking parent's peak across exec
+hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(int(hwm.split()[1]) / 1024.0)
 '''
 
 
