@@ -12,8 +12,10 @@ from PySide6.QtGui import QColor
 
 from matting_studio.core.trimap import BACKGROUND, FOREGROUND, UNKNOWN, Stroke
 
-VALUES = ((FOREGROUND, "FG"), (BACKGROUND, "BG"), (UNKNOWN, "Unknown"))  # the cycle order of the X key
-COLOURS = {FOREGROUND: QColor(255, 255, 255), BACKGROUND: QColor(20, 20, 20), UNKNOWN: QColor(128, 128, 128)}
+REFINE = "refine"  # the refine-edge brush: paints unknown, and only its region is solved again
+VALUES = ((FOREGROUND, "FG"), (BACKGROUND, "BG"), (UNKNOWN, "Unknown"), (REFINE, "Refine edge"))  # X cycles
+COLOURS = {FOREGROUND: QColor(255, 255, 255), BACKGROUND: QColor(20, 20, 20), UNKNOWN: QColor(128, 128, 128),
+           REFINE: QColor(255, 140, 0)}
 MIN_SIZE, MAX_SIZE, DEFAULT_SIZE = 2, 400, 24  # brush diameter in screen pixels
 SIZE_STEP = 1.25  # one [ or ] press
 
@@ -76,7 +78,8 @@ class BrushTool(QObject):
             return
         if point is not None:
             self.points.append((point.x(), point.y()))
-        stroke = Stroke(tuple(self.points), self.size / 2.0 / self.scale, self.value)
+        refine = self.value == REFINE
+        stroke = Stroke(tuple(self.points), self.size / 2.0 / self.scale, UNKNOWN if refine else self.value, refine)
         self.points = []
         self.changed.emit()
         self.commit(stroke)

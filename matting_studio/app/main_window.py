@@ -133,7 +133,7 @@ class MainWindow(QMainWindow):
             self._action(edit, "Toggle the trimap brush", lambda: self.matting.brush_on.toggle(), "B"),
             self._action(edit, "Smaller brush", brush.shrink, "["),
             self._action(edit, "Larger brush", brush.grow, "]"),
-            self._action(edit, "Brush paints FG / BG / Unknown (cycle)", brush.cycle_value, "X"),
+            self._action(edit, "Brush paints FG / BG / Unknown / Refine edge (cycle)", brush.cycle_value, "X"),
         ]
         self.matting.set_brush_tooltip(self.brush_tooltip())
         view = self.menuBar().addMenu("&View")

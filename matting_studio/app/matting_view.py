@@ -23,7 +23,7 @@ from matting_studio.core.errors import MattingError
 from matting_studio.core import trimap as trimap_ops
 from matting_studio.app.workers import Jobs, SessionRunner
 from matting_studio.session import Band, CompositeOptions, MattingSession, SessionEvent
-from matting_studio.session.matting_session import COMPOSITE, EDGE, SOFT, TRIMAP
+from matting_studio.session.matting_session import COMPOSITE, EDGE, REFINE, SOFT, TRIMAP
 from matting_studio.session.compositing import CutoutView
 from matting_studio.session.persistence import SavedSession
 
@@ -430,7 +430,8 @@ class MattingView(QWidget):
         elif kind == "trimap":
             self.panes["trimap"].set_busy(False)
             self._show_trimap()
-            self._rerun.start()
+            if key != REFINE:  # a refine stroke's region is re-solved by the session itself
+                self._rerun.start()
         elif kind == "history":
             self._show_edge_settings()
             self.history_changed.emit()

@@ -70,11 +70,13 @@ def trimap_from_mask(
 
 @dataclass(frozen=True)
 class Stroke:
-    """A brush stroke: polyline ``points`` [(x, y), ...] in pixels, ``radius`` px, painted ``value`` (0/0.5/1)."""
+    """A brush stroke: polyline ``points`` [(x, y), ...] in pixels, ``radius`` px, painted ``value`` (0/0.5/1).
+    ``refine``: a refine-edge stroke (it paints unknown, and only its region is solved again)."""
 
     points: tuple
     radius: float
     value: float
+    refine: bool = False
 
 
 def trimap_from_strokes(

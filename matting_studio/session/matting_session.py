@@ -27,6 +27,9 @@ from matting_studio.session.results import MethodResult
 from matting_studio.session.runner import ImmediateRunner, Runner
 
 SOFT, TRIMAP, EDGE, COMPOSITE = "soft", "trimap", "edge", "composite"  # job keys besides the method names
+REFINE = "refine"  # the key of a "trimap" event whose change the session re-solves itself (a refine stroke)
+REFINE_CONTEXT = 48  # px of context around a refine stroke for its local solve
+REFINE_KEEP = 16  # px at the local solve's border (inside the image) whose alpha is not pasted back
 STROKE_VALUES = (trimap_ops.BACKGROUND, trimap_ops.UNKNOWN, trimap_ops.FOREGROUND)
 
 
@@ -49,6 +52,35 @@ def _matte_job(stages, image, trimap, method: str, soft_mask, gt_alpha, *, progr
 
         metrics = {k: float(v) for k, v in all_metrics(alpha, gt_alpha, trimap).items()}
     return MethodResult(method, alpha, fg, seconds, metrics, tuple(getattr(stages, "warnings", ()) or ()))
+
+
+def _refine_job(stages, image, trimap, method: str, soft_mask, gt_alpha, previous: MethodResult, box, *,
+                progress, cancel) -> MethodResult:
+    """``previous`` with the region ``box`` ``(y0, y1, x0, x1)`` solved again on the current trimap: the crop is
+    matted on its own, and its unknown pixels are pasted back, except a ``REFINE_KEEP`` border inside the image."""
+    y0, y1, x0, x1 = box
+    crop = (slice(y0, y1), slice(x0, x1))
+    t0 = time.perf_counter()
+    sub = trimap[crop]
+    alpha, fg = previous.alpha.copy(), previous.foreground.copy()
+    if (sub == trimap_ops.UNKNOWN).any() and (sub != trimap_ops.UNKNOWN).any():
+        a, f = stages.matte(image[crop], sub, method=method, soft_mask=None if soft_mask is None else soft_mask[crop],
+                            progress=progress, cancel=cancel)
+        h, w = trimap.shape
+        keep = np.zeros(sub.shape, bool)
+        ky0, ky1 = (REFINE_KEEP if y0 > 0 else 0), sub.shape[0] - (REFINE_KEEP if y1 < h else 0)
+        kx0, kx1 = (REFINE_KEEP if x0 > 0 else 0), sub.shape[1] - (REFINE_KEEP if x1 < w else 0)
+        keep[ky0:ky1, kx0:kx1] = True
+        paste = keep & (sub == trimap_ops.UNKNOWN)
+        alpha[crop][paste], fg[crop][paste] = a[paste], f[paste]
+    known = trimap != trimap_ops.UNKNOWN
+    alpha[known] = trimap[known]  # strokes painted since stay exact
+    metrics: dict[str, float] = {}
+    if gt_alpha is not None and gt_alpha.shape == alpha.shape:
+        from matting_studio.core.metrics import all_metrics
+
+        metrics = {k: float(v) for k, v in all_metrics(alpha, gt_alpha, trimap).items()}
+    return MethodResult(method, alpha, fg, time.perf_counter() - t0, metrics, previous.warnings)
 
 
 def _edge_job(result: MethodResult, edge: EdgeAdjust, *, progress, cancel) -> tuple[EdgeAdjust, MethodResult]:
@@ -212,12 +244,32 @@ class MattingSession:
         self._start_trimap()
 
     def add_stroke(self, stroke: trimap_ops.Stroke) -> None:
-        """Paint one brush stroke (image pixel coordinates) over the trimap."""
+        """Paint one brush stroke (image pixel coordinates) over the trimap. A refine-edge stroke paints unknown,
+        and every method that has a result solves only the stroke's region again (``_refine_job``)."""
         if stroke.value not in STROKE_VALUES:
             raise TrimapError(f"A stroke paints 0, 0.5 or 1, not {stroke.value}.")
-        self.history.push(dataclasses.replace(self.history.current, strokes=self.strokes + (stroke,)), "brush stroke")
+        if stroke.refine and stroke.value != trimap_ops.UNKNOWN:
+            raise TrimapError("A refine-edge stroke paints the unknown region.")
+        label = "refine-edge stroke" if stroke.refine else "brush stroke"
+        self.history.push(dataclasses.replace(self.history.current, strokes=self.strokes + (stroke,)), label)
         self._history_changed()
-        self._compose()
+        refine = stroke.refine and self.base_trimap is not None and all(
+            m in self.results and m not in self.running for m in self.wanted_methods())
+        self._compose(REFINE if refine else TRIMAP)
+        if refine:
+            self._refine(stroke)
+
+    def _refine(self, stroke: trimap_ops.Stroke) -> None:
+        pts = np.asarray(stroke.points, np.float64).reshape(-1, 2)
+        pad = stroke.radius + REFINE_CONTEXT
+        h, w = self.shape
+        x0, y0 = (max(0, int(np.floor(v - pad))) for v in pts.min(axis=0))
+        x1, y1 = (min(n, int(np.ceil(v + pad)) + 1) for v, n in zip(pts.max(axis=0), (w, h)))
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            return
+        for method in self.wanted_methods():
+            self._run(method, _refine_job, self.stages, self.image, self.trimap, method, self.soft_mask,
+                      self.gt_alpha, self.results[method], (y0, y1, x0, x1), finished=self._method_done)
 
     def set_edge(self, edge: EdgeAdjust) -> None:
         """Smooth / Feather / Contrast / Shift Edge of the main method's alpha (``core.alpha_adjust``), applied
@@ -296,12 +348,14 @@ class MattingSession:
         self.auto_trimap = trimap
         self._compose()
 
-    def _compose(self) -> None:
+    def _compose(self, key: str = TRIMAP) -> None:
+        """The trimap from its base and the strokes; the event's ``key`` is :data:`REFINE` when the session
+        re-solves the change itself (else the app re-runs the methods)."""
         base = self.base_trimap
         if base is None:
             return
         self.trimap = trimap_ops.trimap_from_strokes(self.shape, self.strokes, base=base)
-        self.events.emit(SessionEvent(TRIMAP, TRIMAP))
+        self.events.emit(SessionEvent(TRIMAP, key))
 
     def run_methods(self, methods: Optional[Sequence[str]] = None) -> list[str]:
         """(Re)run ``methods`` (default :meth:`wanted_methods`) on the current trimap; returns those started.

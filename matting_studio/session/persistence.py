@@ -29,15 +29,15 @@ class SavedSession:
 
 
 def _edit_to_dict(edit: Edit) -> dict:
-    return {"strokes": [{"points": [list(p) for p in s.points], "radius": s.radius, "value": s.value}
-                        for s in edit.strokes],
+    return {"strokes": [{"points": [list(p) for p in s.points], "radius": s.radius, "value": s.value,
+                         "refine": s.refine} for s in edit.strokes],
             "band": None if edit.band is None else [edit.band.erode, edit.band.dilate],
             "edge": {k: getattr(edit.edge, k) for k in ("smooth", "feather", "contrast", "shift")}}
 
 
 def _edit_from_dict(d: dict) -> Edit:
     strokes = tuple(Stroke(tuple(tuple(float(v) for v in p) for p in s["points"]), float(s["radius"]),
-                           float(s["value"])) for s in d["strokes"])
+                           float(s["value"]), bool(s.get("refine", False))) for s in d["strokes"])
     band = None if d["band"] is None else Band(int(d["band"][0]), int(d["band"][1]))
     return Edit(strokes, band, EdgeAdjust(**{k: float(v) for k, v in d["edge"].items()}))
 

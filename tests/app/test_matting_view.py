@@ -262,3 +262,22 @@ def test_v_cycles_the_cut_out_view(window, qtbot, composite_files):
                         timeout=30000)
         qtbot.keyClick(window, "v")
     assert seen == list(CutoutView) and matting.cutout_view.currentData() is CutoutView.CHECKERBOARD
+
+
+def test_the_refine_edge_brush_paints_unknown_on_the_photo_and_re_solves_only_its_region(window, qtbot,
+                                                                                          composite_files, drag):
+    from matting_studio.app.brush import REFINE
+
+    matting = window.matting
+    window.set_panes({"input", "trimap", "alpha"})
+    with qtbot.waitSignal(matting.final_ready, timeout=180000):
+        window.add_paths([composite_files])
+    qtbot.waitUntil(lambda: not matting.session.running, timeout=180000)
+    matting.brush_on.setChecked(True)
+    matting.brush_buttons[REFINE].setChecked(True)
+    with qtbot.waitSignal(matting.final_ready, timeout=120000):
+        drag(matting.panes["input"].canvas, [(3, 3), (10, 4)])
+    assert not matting._rerun.isActive()  # no whole re-run was scheduled
+    stroke = matting.session.strokes[-1]
+    assert stroke.refine and stroke.value == 0.5 and matting.trimap[3, 6] == 0.5
+    assert "refine-edge stroke" in window.undo_action.text()

@@ -176,3 +176,47 @@ def test_a_superseded_edge_job_is_redone_with_the_latest_settings(stages, held, 
     session.set_edge(EdgeAdjust(feather=3.0))  # before the first job ran
     held.run_all()
     assert np.array_equal(session.final.alpha, adjust_alpha(session.main_result().alpha, EdgeAdjust(feather=3.0)))
+
+
+class ShapeRecordingStages:
+    """Wraps the fake stages: records the image shape of every matte (a local solve mattes a crop) and
+    returns alpha 0.25 on the unknown region, so pasted pixels can be told from the earlier result's."""
+
+    def __init__(self, stages):
+        self.stages, self.shapes = stages, []
+        self.segmenter_name, self.method, self.warnings = stages.segmenter_name, stages.method, []
+
+    def __getattr__(self, name):
+        return getattr(self.stages, name)
+
+    def matte(self, image, trimap, **kwargs):
+        self.shapes.append(image.shape[:2])
+        alpha = np.where(trimap == UNKNOWN, 0.25, trimap).astype(np.float32)
+        return alpha, image
+
+
+def test_a_refine_edge_stroke_solves_only_its_region_and_undo_solves_everything(stages, synthetic_composite):
+    s = synthetic_composite
+    rec = ShapeRecordingStages(stages)
+    session = MattingSession(rec, s["image"], trimap=s["trimap"], main_method="a", comparison=["b"])
+    events = record(session)
+    session.start()
+    before = session.results["a"].alpha.copy()
+    h, w = session.shape
+    rec.shapes.clear()
+    stroke = Stroke(((w - 4.0, h - 4.0),), 3.0, UNKNOWN, refine=True)  # a small stroke in a corner
+    session.add_stroke(stroke)
+    assert ("trimap", "refine") in events  # the app does not re-run the methods for it
+    assert len(rec.shapes) == 2 and all(sh[0] < h or sh[1] < w for sh in rec.shapes)  # a crop per method
+    after = session.results["a"].alpha
+    painted = session.trimap == UNKNOWN
+    assert np.all(after[~painted] == session.trimap[~painted])
+    far = np.zeros((h, w), bool)
+    far[: h // 3, : w // 3] = True  # far from the stroke: nothing was solved there again
+    assert np.array_equal(after[far], before[far])
+    assert session.history.undo_label == "refine-edge stroke"
+    events.clear()
+    session.undo()
+    assert ("trimap", "trimap") in events
+    with pytest.raises(TrimapError, match="refine"):
+        session.add_stroke(Stroke(((3, 3),), 2.0, FOREGROUND, refine=True))
