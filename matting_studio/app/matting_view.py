@@ -382,7 +382,7 @@ class MattingView(QWidget):
         final = s.final
         detail = f"{method_title(final.method)} · {final.seconds:.2f} s" + (
             f" · {final.metrics_text()}" if final.metrics else "")
-        if s.edge != EdgeAdjust():
+        if not s.edge.is_identity:
             detail += " · edge adjusted"
         self.panes["alpha"].set_busy(False)
         self.panes["alpha"].set_image(final.alpha, detail)

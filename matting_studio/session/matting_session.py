@@ -396,7 +396,7 @@ class MattingSession:
         result = self.main_result()
         if result is None:
             return
-        if self.edge == EdgeAdjust():
+        if self.edge.is_identity:
             self._edge_done((self.edge, result), source=result)
             return
         self._run(EDGE, _edge_job, result, self.edge, finished=lambda done: self._edge_done(done, source=result))
