@@ -30,9 +30,14 @@ def _cutout_qimage(args) -> QImage:
     return display_qimage(cutout_view(image, fg, alpha, view))
 
 
+NAVIGATOR_SIDE = 120  # px: the longer side of the navigator thumbnail shown while zoomed in
+
+
 class ImageCanvas(QWidget):
     """Paints the image under the shared :class:`ViewState`; the wheel zooms, dragging pans, or paints with
-    ``brush`` (when set and on) — the middle and right buttons always pan."""
+    ``brush`` (when set and on) — the middle and right buttons always pan. While the image is larger than the
+    canvas, a navigator in the bottom-right corner shows the whole image and the visible part; a click there
+    centres the view on that point."""
 
     def __init__(self, view: ViewState, parent=None) -> None:
         super().__init__(parent)
@@ -47,6 +52,7 @@ class ImageCanvas(QWidget):
         self.brush: Optional[BrushTool] = None
         self.hover: Optional[QPointF] = None  # the mouse, for the brush outline
         self._drag: Optional[QPointF] = None  # a pan in progress: its last screen position
+        self._thumbnail: tuple = (None, None)  # (the image it was made from, the navigator's QImage)
         self._painting = False
         self.setMinimumSize(160, 120)
         self.setMouseTracking(True)
@@ -87,6 +93,39 @@ class ImageCanvas(QWidget):
         iw, ih = (self.qimage.width(), self.qimage.height()) if self.qimage else (0, 0)
         return QRectF(self.width() / 2 - c.x() * s, self.height() / 2 - c.y() * s, iw * s, ih * s)
 
+    def navigator_rect(self) -> Optional[QRectF]:
+        """Where the navigator is drawn (screen coordinates), or None while the whole image is visible."""
+        if self.qimage is None or self.qimage.width() == 0:
+            return None
+        target = self.image_rect()
+        if target.left() >= -0.5 and target.top() >= -0.5 and target.right() <= self.width() + 0.5 \
+                and target.bottom() <= self.height() + 0.5:
+            return None
+        iw, ih = self.qimage.width(), self.qimage.height()
+        k = NAVIGATOR_SIDE / max(iw, ih)
+        return QRectF(self.width() - iw * k - 8, self.height() - ih * k - 8, iw * k, ih * k)
+
+    def _paint_navigator(self, painter: QPainter) -> None:
+        nav = self.navigator_rect()
+        if nav is None:
+            return
+        if self._thumbnail[0] is not self.qimage:  # scaled once per image, not at every repaint
+            self._thumbnail = (self.qimage, self.qimage.scaled(round(nav.width()), round(nav.height()),
+                                                               Qt.AspectRatioMode.IgnoreAspectRatio,
+                                                               Qt.TransformationMode.SmoothTransformation))
+        painter.setOpacity(0.9)
+        painter.drawImage(nav, self._thumbnail[1])
+        painter.setOpacity(1.0)
+        k = nav.width() / self.qimage.width()
+        top_left, bottom_right = self.to_image(QPointF(0, 0)), self.to_image(QPointF(self.width(), self.height()))
+        seen = QRectF(nav.left() + top_left.x() * k, nav.top() + top_left.y() * k,
+                      (bottom_right.x() - top_left.x()) * k, (bottom_right.y() - top_left.y()) * k).intersected(nav)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(QColor(0, 0, 0), 1))
+        painter.drawRect(nav)
+        painter.setPen(QPen(QColor(255, 210, 0), 2))
+        painter.drawRect(seen)
+
     # painting -----------------------------------------------------------------------------------------
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
@@ -113,6 +152,7 @@ class ImageCanvas(QWidget):
             painter.setPen(QPen(QColor(255, 255, 255), 2))
             painter.drawLine(QPointF(x, target.top()), QPointF(x, target.bottom()))
         self._paint_brush(painter)
+        self._paint_navigator(painter)
         painter.setPen(QColor(230, 230, 230))
         painter.drawText(self.rect().adjusted(4, 4, -6, -4), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
                          f"{scale * 100:.0f} %")
@@ -157,6 +197,12 @@ class ImageCanvas(QWidget):
         self.view.set(new, center)
 
     def mousePressEvent(self, event) -> None:  # noqa: N802
+        nav = self.navigator_rect()
+        if nav is not None and nav.contains(event.position()):  # jump there
+            k = nav.width() / self.qimage.width()
+            p = event.position() - nav.topLeft()
+            self.view.set(self.scale_center()[0], QPointF(p.x() / k, p.y() / k))
+            return
         if event.button() == Qt.MouseButton.LeftButton and self.brush_active():
             self._painting = True
             self.brush.press(self.to_image(event.position()), self.scale_center()[0])
