@@ -39,7 +39,8 @@ EDGE_CONTROLS = (  # (EdgeAdjust field, label, minimum, maximum, step, suffix, t
     ("contrast", "contrast", 0.0, 95.0, 5.0, " %", "Contrast: steepen soft edges (100 % would be a hard cut)"),
     ("shift", "shift edge", -50.0, 50.0, 0.5, " px", "Shift Edge: move the edge outwards (+) or inwards (−)"),
 )
-MAX_SESSIONS = 64  # sessions kept (strokes, history, results); the oldest are dropped beyond
+MAX_SESSIONS = 4  # sessions kept in memory with their results (a 1080p one holds ~200 MB); an older image comes
+# back from its file with its edits from the SessionStore (session.persistence), its results computed again
 
 
 def method_title(method: str) -> str:
@@ -256,9 +257,10 @@ class MattingView(QWidget):
 
     def show_session(self, key: Hashable) -> bool:
         """Show the kept session of ``key`` (its strokes, history and results); False if there is none."""
-        session = self.sessions.get(key)
+        session = self.sessions.pop(key, None)
         if session is None:
             return False
+        self.sessions[key] = session  # the most recently shown is dropped last
         self.set_session(session)
         return True
 

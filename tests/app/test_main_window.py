@@ -314,3 +314,27 @@ def test_an_image_s_strokes_band_and_method_survive_a_restart(make_window, qtbot
     assert session.band == band and session.strokes == strokes and session.history.can_undo
     assert second.matting.dilate.value() == band.dilate and second.matting.trimap[4, 8] == 1.0
     assert "1 stroke(s)" in second.matting.panes["trimap"].detail_label.text()
+
+
+def test_an_image_dropped_from_memory_comes_back_with_its_edits(window, qtbot, tmp_path, synthetic_composite, drag):
+    from matting_studio.app.matting_view import MAX_SESSIONS
+    from matting_studio.core import imageio
+
+    paths = []
+    for i in range(MAX_SESSIONS + 2):
+        paths.append(tmp_path / f"shot_{i}.png")
+        imageio.save_png(paths[-1], np.clip(synthetic_composite["image"] + 0.01 * i, 0, 1))
+    matting = window.matting
+    window.add_paths(paths)
+    qtbot.waitUntil(lambda: matting.trimap is not None, timeout=120000)
+    matting.brush_on.setChecked(True)
+    matting.brush_buttons[1.0].setChecked(True)
+    drag(matting.panes["trimap"].canvas, [(3, 3), (14, 5)])
+    strokes = matting.session.strokes
+    for row in range(1, len(paths)):  # every other image, so the first leaves memory
+        window.filmstrip.setCurrentRow(row)
+        qtbot.waitUntil(lambda: matting.trimap is not None, timeout=120000)
+    assert str(paths[0].resolve()) not in matting.sessions and len(matting.sessions) == MAX_SESSIONS
+    window.filmstrip.setCurrentRow(0)
+    qtbot.waitUntil(lambda: matting.trimap is not None, timeout=120000)
+    assert matting.session.strokes == strokes and matting.trimap[4, 8] == 1.0
