@@ -40,6 +40,7 @@ class Worker(QRunnable):
         self.token = CancelToken()
         self.signals = WorkerSignals()
         self.done = False  # set when run() has returned (or will never run)
+        self.handlers: dict = {}  # set by Jobs.start; cleared when it reports or is discarded
         self.setAutoDelete(False)
 
     def cancel(self) -> None:
@@ -95,22 +96,28 @@ class Jobs:
         """Run ``worker`` as the current one for ``key`` (a previous worker for ``key`` is discarded)."""
         self.discard(key)
         token = worker.token  # the relays hold the token, not the worker: no reference cycle through Qt
+        # The pool keeps its runnables (and so their signals' connections) until it is deleted: the handlers,
+        # and whatever they hold (a whole image's session), are dropped once the worker reports or is discarded.
+        handlers = worker.handlers = {"progress": progress, "finished": finished, "error": error,
+                                      "cancelled": cancelled}
 
-        def relay(handler: Handler, final: bool):
+        def relay(name: str, final: bool):
             def slot(*args) -> None:
                 w = self.current.get(key)
                 if w is None or w.token is not token or not shiboken6.isValid(self.owner):
                     return  # superseded, cancelled by a newer load, or the owner is gone
+                handler = handlers.get(name)
                 if final:
                     del self.current[key]
+                    handlers.clear()
                 if handler is not None:
                     handler(*args)
             return slot
 
-        worker.signals.progress.connect(relay(progress, False))
-        worker.signals.finished.connect(relay(finished, True))
-        worker.signals.error.connect(relay(error, True))
-        worker.signals.cancelled.connect(relay(cancelled, True))
+        worker.signals.progress.connect(relay("progress", False))
+        worker.signals.finished.connect(relay("finished", True))
+        worker.signals.error.connect(relay("error", True))
+        worker.signals.cancelled.connect(relay("cancelled", True))
         self.current[key] = worker
         self._alive = [w for w in self._alive if not w.done] + [worker]
         self.pool.start(worker)
@@ -132,6 +139,7 @@ class Jobs:
         """Cancel and silence the worker for ``key`` (returns it, or None)."""
         worker = self.current.pop(key, None)
         if worker is not None:
+            worker.handlers.clear()  # silenced from now on: nothing it reports reaches a handler
             worker.cancel()
             if self.pool.tryTake(worker):
                 worker.release()

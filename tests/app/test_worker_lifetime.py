@@ -146,3 +146,34 @@ def test_closing_the_window_while_methods_run_cancels_them_and_ignores_their_lat
     assert exceptions == []
     # one worker per visible method (cf, knn, rw, and ssrn with the shipped weights); the queued ones never started
     assert len(tokens) == 2 and len(workers) >= 3
+
+
+def test_a_finished_worker_does_not_keep_its_handlers_alive(qtbot):
+    """The pool keeps its runnables; their handlers (a whole image's session) must still be freed."""
+    import gc
+    import weakref
+
+    from PySide6.QtCore import QObject
+
+    from matting_studio.app.workers import Jobs, Worker
+
+    class Holder:
+        def done(self, result) -> None:
+            self.result = result
+
+    owner = QObject()
+    jobs = Jobs(owner, max_threads=1)
+    holder = Holder()
+    alive = weakref.ref(holder)
+    finished = []
+    jobs.start("k", Worker(lambda *, progress, cancel: 42), finished=lambda r, h=holder: (h.done(r), finished.append(r)))
+    qtbot.waitUntil(lambda: finished == [42], timeout=30000)
+    discarded_holder = Holder()
+    discarded = weakref.ref(discarded_holder)
+    jobs.start("d", Worker(lambda *, progress, cancel: None),
+               finished=discarded_holder.done)
+    jobs.discard("d")
+    del holder, discarded_holder
+    assert jobs.pool.waitForDone(30000)
+    gc.collect()
+    assert alive() is None and discarded() is None
