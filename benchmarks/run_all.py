@@ -116,7 +116,7 @@ def stages(path: Path, out: Path, repeats: int) -> dict:
     image = stage("load", lambda: imageio.load_image(path).rgb)
     pipe.segment(image)  # warm-up of the segmenter (model load)
     soft = stage("segmentation", lambda: pipe.segment(image))
-    trimap, _ = stage("trimap", lambda: pipe._auto_trimap(soft, image=image))
+    trimap = stage("trimap", lambda: pipe.make_trimap(soft, image=image))
     pipe.matte(image, trimap, soft_mask=soft, method="ssrn")  # warm-up of the networks
     timings: dict = {}
 

@@ -12,7 +12,15 @@ from matting_studio.core import compositing
 from matting_studio.core.compositing import CompositingError
 
 
-class BackgroundMode(enum.Enum):
+class _Labelled(enum.Enum):
+    """An option whose value is the text the app shows."""
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+class BackgroundMode(_Labelled):
     """What goes behind the subject; ``label`` is what the app shows."""
 
     COLOUR = "Colour"
@@ -20,20 +28,12 @@ class BackgroundMode(enum.Enum):
     BLURRED = "Blurred original"
     TRANSPARENT = "Transparent"
 
-    @property
-    def label(self) -> str:
-        return self.value
 
-
-class Anchor(enum.Enum):
+class Anchor(_Labelled):
     """Where the subject sits before the offset: the canvas centre, or standing on the bottom edge."""
 
     CENTRE = "Centre"
     BOTTOM = "Bottom"
-
-    @property
-    def label(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class CompositeOptions:
             raise CompositingError("The decontamination amount must lie between 0 and 100 %.")
 
 
-class CutoutView(enum.Enum):
+class CutoutView(_Labelled):
     """How the cut-out pane shows the result (Photoshop's Select and Mask view modes); ``V`` cycles them."""
 
     CHECKERBOARD = "On checkerboard"
@@ -64,10 +64,6 @@ class CutoutView(enum.Enum):
     WHITE = "On white"
     OVERLAY = "Overlay"
     ALPHA = "Alpha"
-
-    @property
-    def label(self) -> str:
-        return self.value
 
 
 OVERLAY_RED = np.float32([1.0, 0.15, 0.1])  # the overlay's tint of what is cut away

@@ -46,12 +46,17 @@ def _matte_job(stages, image, trimap, method: str, soft_mask, gt_alpha, *, progr
     t0 = time.perf_counter()
     alpha, fg = stages.matte(image, trimap, method=method, soft_mask=soft_mask, progress=progress, cancel=cancel)
     seconds = time.perf_counter() - t0
-    metrics: dict[str, float] = {}
-    if gt_alpha is not None and gt_alpha.shape == alpha.shape:
-        from matting_studio.core.metrics import all_metrics
+    return MethodResult(method, alpha, fg, seconds, _metrics(alpha, gt_alpha, trimap),
+                        tuple(getattr(stages, "warnings", ()) or ()))
 
-        metrics = {k: float(v) for k, v in all_metrics(alpha, gt_alpha, trimap).items()}
-    return MethodResult(method, alpha, fg, seconds, metrics, tuple(getattr(stages, "warnings", ()) or ()))
+
+def _metrics(alpha, gt_alpha, trimap) -> dict[str, float]:
+    """SAD / MSE / Grad / Conn against the ground truth, or {} without one (or of another size)."""
+    if gt_alpha is None or gt_alpha.shape != alpha.shape:
+        return {}
+    from matting_studio.core.metrics import all_metrics
+
+    return {k: float(v) for k, v in all_metrics(alpha, gt_alpha, trimap).items()}
 
 
 def _refine_job(stages, image, trimap, method: str, soft_mask, gt_alpha, previous: MethodResult, box, *,
@@ -75,12 +80,8 @@ def _refine_job(stages, image, trimap, method: str, soft_mask, gt_alpha, previou
         alpha[crop][paste], fg[crop][paste] = a[paste], f[paste]
     known = trimap != trimap_ops.UNKNOWN
     alpha[known] = trimap[known]  # strokes painted since stay exact
-    metrics: dict[str, float] = {}
-    if gt_alpha is not None and gt_alpha.shape == alpha.shape:
-        from matting_studio.core.metrics import all_metrics
-
-        metrics = {k: float(v) for k, v in all_metrics(alpha, gt_alpha, trimap).items()}
-    return MethodResult(method, alpha, fg, time.perf_counter() - t0, metrics, previous.warnings)
+    return MethodResult(method, alpha, fg, time.perf_counter() - t0, _metrics(alpha, gt_alpha, trimap),
+                        previous.warnings)
 
 
 def _edge_job(result: MethodResult, edge: EdgeAdjust, *, progress, cancel) -> tuple[EdgeAdjust, MethodResult]:
