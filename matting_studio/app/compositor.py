@@ -1,5 +1,5 @@
 """Background-swap compositor: colour, image, blurred original or transparent; subject anchor, position and
-scale; colour decontamination on/off; a live preview of exactly what is exported, rendered off the GUI
+scale; a live preview of exactly what is exported, rendered off the GUI
 thread. The options are a :class:`~matting_studio.session.CompositeOptions`."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import numpy as np
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QColorDialog, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QPushButton, QSpinBox,
+    QColorDialog, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QPushButton,
     QVBoxLayout, QWidget,
 )
 
@@ -53,9 +53,6 @@ class CompositorPanel(QWidget):
         self.image_button.clicked.connect(self.pick_background)
         self.dx, self.dy = (QDoubleSpinBox(minimum=-1, maximum=1, singleStep=0.02) for _ in range(2))
         self.scale = QDoubleSpinBox(minimum=0.05, maximum=4, singleStep=0.05, value=1.0)
-        self.decontamination = QSpinBox(minimum=0, maximum=100, value=100, suffix=" %")
-        self.decontamination.setToolTip("Colour decontamination: 0 % keeps the photo's colours at soft edges (the old "
-                                        "background shows through), 100 % uses the estimated subject colours")
         self.jobs = Jobs(self, max_threads=1)
         self._timer = QTimer(self, singleShot=True, interval=REFRESH_MS)
         self._timer.timeout.connect(self.refresh_now)
@@ -63,7 +60,6 @@ class CompositorPanel(QWidget):
             w.currentIndexChanged.connect(self.refresh)
         for w in (self.dx, self.dy, self.scale):
             w.valueChanged.connect(self.refresh)
-        self.decontamination.valueChanged.connect(self.refresh)
         form = QFormLayout()
         form.addRow("Background", self.mode)
         form.addRow("", self.color_button)
@@ -72,7 +68,6 @@ class CompositorPanel(QWidget):
         form.addRow("Position x", self.dx)
         form.addRow("Position y", self.dy)
         form.addRow("Scale", self.scale)
-        form.addRow("Decontamination", self.decontamination)
         left = QVBoxLayout()
         left.addLayout(form)
         left.addStretch(1)
@@ -141,8 +136,7 @@ class CompositorPanel(QWidget):
     def options(self) -> CompositeOptions:
         return CompositeOptions(mode=self.mode.currentData(), color=self.color, background=self.background,
                                 offset=(self.dx.value(), self.dy.value()), scale=self.scale.value(),
-                                anchor=self.anchor.currentData(),
-                                decontamination=self.decontamination.value() / 100.0)
+                                anchor=self.anchor.currentData())
 
     def render(self) -> Optional[np.ndarray]:
         """The composite as exported (None without a subject); raises ``CompositingError`` on bad options."""

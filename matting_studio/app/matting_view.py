@@ -165,6 +165,13 @@ class MattingView(QWidget):
             self.edge_spins[name] = spin
             self.edge_controls.addWidget(QLabel(label))
             self.edge_controls.addWidget(spin)
+        self.decontamination = QSpinBox(minimum=0, maximum=100, value=100, suffix=" %")
+        self.decontamination.setToolTip("Decontaminate colours: 0 % keeps the photo's colours at soft edges (the "
+                                        "old background shows through), 100 % uses the estimated subject colours")
+        self.decontamination.setKeyboardTracking(False)
+        self.decontamination.valueChanged.connect(self._edge_timer.start)
+        self.edge_controls.addWidget(QLabel("decontaminate"))
+        self.edge_controls.addWidget(self.decontamination)
         self.cutout_view = QComboBox()
         self.cutout_view.setToolTip("How the cut-out pane shows the result (V cycles)")
         for view in CutoutView:
@@ -403,6 +410,9 @@ class MattingView(QWidget):
                 spin.blockSignals(True)
                 spin.setValue(value)
                 spin.blockSignals(False)
+        self.decontamination.blockSignals(True)
+        self.decontamination.setValue(round(self.session.decontamination * 100))
+        self.decontamination.blockSignals(False)
 
     def _apply_edge(self) -> None:
         if self.session is None:
@@ -410,6 +420,7 @@ class MattingView(QWidget):
         values = {name: spin.value() / (100.0 if name == "contrast" else 1.0) for name, spin in self.edge_spins.items()}
         try:
             self.session.set_edge(EdgeAdjust(**values))
+            self.session.set_decontamination(self.decontamination.value() / 100.0)
         except MattingError as exc:
             self.error.emit(str(exc))
 

@@ -55,6 +55,23 @@ def composite(fg: np.ndarray, alpha: np.ndarray, bg: Union[np.ndarray, Color]) -
     return (a * fg + (1.0 - a) * bg).astype(np.float32)
 
 
+def check_decontamination(amount: float) -> float:
+    """``amount`` as a float in [0, 1]; raises :class:`CompositingError` outside."""
+    amount = float(amount)
+    if not 0.0 <= amount <= 1.0:
+        raise CompositingError("The decontamination amount must lie between 0 and 100 %.")
+    return amount
+
+
+def decontaminate(image: np.ndarray, fg: np.ndarray, amount: float) -> np.ndarray:
+    """Subject colours ``(H,W,3)`` in [0, 1]: ``amount`` in [0, 1] blends from the photo's own colours (0: the old
+    background bleeds through soft edges) to the estimated foreground ``fg`` (1: fully decontaminated)."""
+    if check_decontamination(amount) == 1.0:
+        return fg
+    photo = image[..., :3].astype(np.float32, copy=False)
+    return photo + np.float32(amount) * (fg - photo)
+
+
 def cutout_rgba(fg: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """Straight (un-premultiplied) RGBA ``(H, W, 4)``."""
     fg = np.asarray(fg, dtype=np.float32)

@@ -40,8 +40,8 @@ class Anchor(_Labelled):
 class CompositeOptions:
     """``color`` RGB in [0, 1]; ``background`` ``(h, w, 3)`` for :attr:`BackgroundMode.IMAGE`; ``offset``
     (dx, dy) moves the subject by fractions of the canvas size from its ``anchor``; ``scale`` is relative to
-    fitting the subject to the canvas; ``decontamination`` in [0, 1] blends from the photo's own colours (0, the
-    old background bleeds through soft edges) to the estimated foreground colours (1)."""
+    fitting the subject to the canvas. (The decontamination amount is an edit of the image's session: it is in
+    the foreground colours the compositor is given.)"""
 
     mode: BackgroundMode = BackgroundMode.COLOUR
     color: tuple[float, float, float] = (0.2, 0.8, 0.3)
@@ -49,11 +49,6 @@ class CompositeOptions:
     offset: tuple[float, float] = (0.0, 0.0)
     scale: float = 1.0
     anchor: Anchor = Anchor.CENTRE
-    decontamination: float = 1.0
-
-    def __post_init__(self) -> None:
-        if not 0.0 <= self.decontamination <= 1.0:
-            raise CompositingError("The decontamination amount must lie between 0 and 100 %.")
 
 
 class CutoutView(_Labelled):
@@ -99,10 +94,8 @@ def render_composite(image: np.ndarray, alpha: np.ndarray, fg: np.ndarray,
     """The composite at the image's size: ``(H,W,3)``, or ``(H,W,4)`` for a transparent background.
 
     Raises :class:`CompositingError` for an image background without an image (never a silent colour)."""
-    amount = np.float32(options.decontamination)
-    colours = fg if amount == 1 else image[..., :3] + amount * (fg - image[..., :3])
     h, w = alpha.shape
-    colours, alpha = compositing.place_subject(colours, alpha, (h, w), offset=anchored_offset((h, w), options),
+    colours, alpha = compositing.place_subject(fg, alpha, (h, w), offset=anchored_offset((h, w), options),
                                                scale=options.scale)
     mode = options.mode
     if mode is BackgroundMode.TRANSPARENT:

@@ -1,4 +1,5 @@
-"""Undo / redo of a session's edits. Each entry is a whole :class:`Edit` (strokes, band, edge adjustment), so
+"""Undo / redo of a session's edits. Each entry is a whole :class:`Edit` (strokes, band, edge adjustment,
+decontamination amount), so
 undoing is restoring a snapshot and no command can get out of step with the trimap or alpha it describes."""
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ class Band:
 
 @dataclass(frozen=True)
 class Edit:
-    """The user's edits of one image: brush ``strokes`` (in order) over the ``band``'s trimap, and the ``edge``
-    adjustment of the main method's alpha."""
+    """The user's edits of one image: brush ``strokes`` (in order) over the ``band``'s trimap, the ``edge``
+    adjustment of the main method's alpha, and the colour ``decontamination`` amount in [0, 1] of its cut-outs
+    and composites (``CompositeOptions.decontamination``)."""
 
     strokes: tuple[Stroke, ...] = ()
     band: Band | None = None
     edge: EdgeAdjust = EdgeAdjust()
+    decontamination: float = 1.0
 
 
 @dataclass

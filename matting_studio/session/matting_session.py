@@ -19,6 +19,7 @@ import numpy as np
 
 from matting_studio.core import trimap as trimap_ops
 from matting_studio.core.alpha_adjust import EdgeAdjust, adjust_alpha
+from matting_studio.core.compositing import check_decontamination, decontaminate
 from matting_studio.core.errors import MattingError, TrimapError
 from matting_studio.session.compositing import CompositeOptions, render_composite
 from matting_studio.session.events import EventEmitter, SessionEvent
@@ -84,8 +85,13 @@ def _refine_job(stages, image, trimap, method: str, soft_mask, gt_alpha, previou
                         previous.warnings)
 
 
-def _edge_job(result: MethodResult, edge: EdgeAdjust, *, progress, cancel) -> tuple[EdgeAdjust, MethodResult]:
-    return edge, dataclasses.replace(result, alpha=adjust_alpha(result.alpha, edge))
+def _finish_job(result: MethodResult, image, finish: tuple[EdgeAdjust, float], *, progress,
+                cancel) -> tuple[tuple[EdgeAdjust, float], MethodResult]:
+    """The main result as exported: ``finish`` = (edge adjustment of the alpha, decontamination amount of the
+    foreground colours)."""
+    edge, amount = finish
+    return finish, dataclasses.replace(result, alpha=adjust_alpha(result.alpha, edge),
+                                       foreground=decontaminate(image, result.foreground, amount))
 
 
 def _composite_job(image, result: MethodResult, options: CompositeOptions, *, progress, cancel) -> np.ndarray:
@@ -152,6 +158,10 @@ class MattingSession:
         return self.history.current.edge
 
     @property
+    def decontamination(self) -> float:
+        return self.history.current.decontamination
+
+    @property
     def base_trimap(self) -> Optional[np.ndarray]:
         """The trimap the strokes are painted over (given, or the band's), or None before segmentation."""
         return self.given_trimap if self.given_trimap is not None else self.auto_trimap
@@ -214,7 +224,7 @@ class MattingSession:
     def set_trimap(self, trimap: np.ndarray) -> None:
         """Solve on a given trimap from now on (strokes and history start afresh)."""
         self.given_trimap = trimap_ops.validate_trimap(trimap, self.image.shape)
-        self.history.reset(Edit((), self.band, self.edge))
+        self.history.reset(Edit((), self.band, self.edge, self.decontamination))
         self._compose()
         self._history_changed()
 
@@ -281,6 +291,16 @@ class MattingSession:
         self._history_changed()
         self._start_edge()
 
+    def set_decontamination(self, amount: float) -> None:
+        """The colour decontamination amount in [0, 1] of the main result's foreground (an undoable edit, applied
+        with the edge adjustment to make :attr:`final`; the methods are not re-run)."""
+        amount = check_decontamination(amount)
+        if amount == self.decontamination:
+            return
+        self.history.push(dataclasses.replace(self.history.current, decontamination=amount), "decontamination")
+        self._history_changed()
+        self._start_edge()
+
     def undo(self) -> bool:
         return self._step(self.history.undo)
 
@@ -293,7 +313,7 @@ class MattingSession:
             return False
         self._history_changed()
         now = self.history.current
-        if now.edge != before.edge:
+        if (now.edge, now.decontamination) != (before.edge, before.decontamination):
             self._start_edge()
         if (now.strokes, now.band) == (before.strokes, before.band):
             return True
@@ -397,14 +417,16 @@ class MattingSession:
         result = self.main_result()
         if result is None:
             return
-        if self.edge.is_identity:
-            self._edge_done((self.edge, result), source=result)
+        finish = (self.edge, self.decontamination)
+        if self.edge.is_identity and self.decontamination == 1.0:
+            self._edge_done((finish, result), source=result)
             return
-        self._run(EDGE, _edge_job, result, self.edge, finished=lambda done: self._edge_done(done, source=result))
+        self._run(EDGE, _finish_job, result, self.image, finish,
+                  finished=lambda done: self._edge_done(done, source=result))
 
-    def _edge_done(self, done: tuple[EdgeAdjust, MethodResult], *, source: MethodResult) -> None:
-        edge, final = done
-        if edge != self.edge or source is not self.main_result():  # superseded while it ran
+    def _edge_done(self, done: tuple[tuple[EdgeAdjust, float], MethodResult], *, source: MethodResult) -> None:
+        finish, final = done
+        if finish != (self.edge, self.decontamination) or source is not self.main_result():  # superseded
             self._start_edge()
             return
         self.final = final

@@ -1,5 +1,6 @@
-"""A session's edits kept across a restart: its whole undo history (strokes, band, edge adjustment per entry)
-and its main method, as a small JSON file per image in a folder of the app's (``SessionStore``).
+"""A session's edits kept across a restart: its whole undo history (strokes, band, edge adjustment and
+decontamination amount per entry) and its main method, as a small JSON file per image in a folder of the app's
+(``SessionStore``).
 
 A file is keyed by the image's resolved path, size and modification time, so an image changed on disk starts
 afresh instead of getting strokes painted for another picture. Unreadable or foreign files are ignored (the
@@ -16,6 +17,7 @@ from typing import Optional
 
 from matting_studio.core.alpha_adjust import EdgeAdjust
 from matting_studio.core.atomic import atomic_write_bytes
+from matting_studio.core.compositing import check_decontamination
 from matting_studio.core.trimap import Stroke
 from matting_studio.session.history import Band, Edit, EditHistory, _Entry
 
@@ -32,14 +34,16 @@ def _edit_to_dict(edit: Edit) -> dict:
     return {"strokes": [{"points": [list(p) for p in s.points], "radius": s.radius, "value": s.value,
                          "refine": s.refine} for s in edit.strokes],
             "band": None if edit.band is None else [edit.band.erode, edit.band.dilate],
-            "edge": {k: getattr(edit.edge, k) for k in ("smooth", "feather", "contrast", "shift")}}
+            "edge": {k: getattr(edit.edge, k) for k in ("smooth", "feather", "contrast", "shift")},
+            "decontamination": edit.decontamination}
 
 
 def _edit_from_dict(d: dict) -> Edit:
     strokes = tuple(Stroke(tuple(tuple(float(v) for v in p) for p in s["points"]), float(s["radius"]),
                            float(s["value"]), bool(s.get("refine", False))) for s in d["strokes"])
     band = None if d["band"] is None else Band(int(d["band"][0]), int(d["band"][1]))
-    return Edit(strokes, band, EdgeAdjust(**{k: float(v) for k, v in d["edge"].items()}))
+    return Edit(strokes, band, EdgeAdjust(**{k: float(v) for k, v in d["edge"].items()}),
+                check_decontamination(d.get("decontamination", 1.0)))  # absent in records made before it
 
 
 def to_dict(history: EditHistory, main_method: str) -> dict:

@@ -248,6 +248,29 @@ def test_edge_sliders_adjust_the_alpha_the_compositor_and_exports_use_and_undo(w
     assert matting.edge_spins["feather"].value() == 0.0 and matting.final_result() is raw
 
 
+def test_the_decontamination_spin_box_sets_the_colours_the_compositor_and_exports_use_and_undo(
+        window, qtbot, composite_files, tmp_path):
+    from matting_studio.core import imageio
+    from matting_studio.core.compositing import decontaminate
+
+    matting = window.matting
+    window.set_panes({"input", "trimap", "alpha"})
+    with qtbot.waitSignal(matting.final_ready, timeout=180000):
+        window.add_paths([composite_files])
+    raw = matting.main_result()
+    with qtbot.waitSignal(matting.final_ready, timeout=60000):
+        matting.decontamination.setValue(0)  # debounced like the edge, applied off the GUI thread
+    photo_colours = decontaminate(matting.image, raw.foreground, 0.0)
+    assert np.allclose(matting.final_result().foreground, photo_colours)
+    qtbot.waitUntil(lambda: window.compositor.fg is matting.final_result().foreground, timeout=60000)
+    written = window.export("foreground", tmp_path / "fg.png")
+    assert np.abs(imageio.load_image(written).rgb - photo_colours).max() <= 1 / 255 + 1e-6
+    assert "decontamination" in window.undo_action.text()
+    with qtbot.waitSignal(matting.final_ready, timeout=60000):
+        window.undo_action.trigger()
+    assert matting.decontamination.value() == 100 and matting.final_result() is raw
+
+
 def test_v_cycles_the_cut_out_view(window, qtbot, composite_files):
     from matting_studio.session import CutoutView
 

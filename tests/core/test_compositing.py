@@ -66,3 +66,13 @@ def test_shape_and_colour_errors():
         C.composite(np.zeros((4, 4, 3)), np.zeros((4, 4)), np.zeros((5, 4, 3)))
     with pytest.raises(MattingError):
         C.parse_color("#12")
+
+
+def test_decontamination_blends_from_the_photo_colours_to_the_foreground_estimate():
+    image = np.full((4, 4, 3), 0.2, np.float32)
+    fg = np.full((4, 4, 3), 0.8, np.float32)
+    for amount, colour in ((0.0, 0.2), (0.5, 0.5), (1.0, 0.8)):
+        assert np.allclose(C.decontaminate(image, fg, amount), colour, atol=1e-6)
+    assert C.decontaminate(image, fg, 1.0) is fg  # nothing to blend
+    with pytest.raises(C.CompositingError, match="decontamination"):
+        C.decontaminate(image, fg, 1.5)

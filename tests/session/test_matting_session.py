@@ -167,6 +167,29 @@ def test_the_edge_adjustment_makes_the_final_result_and_is_undoable(stages, synt
     assert session.edge == edge
 
 
+def test_the_decontamination_amount_blends_the_final_foreground_and_is_undoable(stages, synthetic_composite):
+    from matting_studio.core.compositing import CompositingError, decontaminate
+
+    s = synthetic_composite
+    session = MattingSession(stages, s["image"], trimap=s["trimap"], main_method="a")
+    session.start()
+    raw = session.main_result()
+    calls = len(stages.calls)
+    session.set_decontamination(0.3)
+    assert len(stages.calls) == calls  # no method re-runs
+    assert np.allclose(session.final.foreground, decontaminate(s["image"], raw.foreground, 0.3))
+    assert np.array_equal(session.final.alpha, raw.alpha)
+    assert session.history.undo_label == "decontamination"
+    session.set_edge(EdgeAdjust(feather=2.0))  # both apply together
+    assert np.array_equal(session.final.alpha, adjust_alpha(raw.alpha, EdgeAdjust(feather=2.0)))
+    assert np.allclose(session.final.foreground, decontaminate(s["image"], raw.foreground, 0.3))
+    session.undo()
+    session.undo()
+    assert session.decontamination == 1.0 and session.final is raw
+    with pytest.raises(CompositingError, match="decontamination"):
+        session.set_decontamination(-0.1)
+
+
 def test_a_superseded_edge_job_is_redone_with_the_latest_settings(stages, held, synthetic_composite):
     s = synthetic_composite
     session = MattingSession(stages, s["image"], trimap=s["trimap"], runner=held, main_method="a")

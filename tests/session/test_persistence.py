@@ -18,6 +18,7 @@ def _edited_session(stages, image):
     session.start()
     session.set_band(Band(5, 9))
     session.add_stroke(Stroke(((3.0, 3.0), (9.5, 4.0)), 2.0, FOREGROUND))
+    session.set_decontamination(0.25)
     session.set_edge(EdgeAdjust(feather=1.5))
     session.undo()  # the redo branch is kept too
     session.set_main_method("b")
@@ -35,7 +36,7 @@ def test_edits_undo_history_and_method_come_back_for_the_same_file(stages, synth
     after.restore(saved.history, saved.main_method)
     after.start()
     assert after.main_method == "b" and after.band == Band(5, 9) and after.strokes == before.strokes
-    assert np.array_equal(after.trimap, before.trimap)
+    assert np.array_equal(after.trimap, before.trimap) and after.decontamination == 0.25
     assert after.history.can_redo and after.history.redo_label == "edge adjustment"
     after.redo()
     assert after.edge == EdgeAdjust(feather=1.5)
@@ -53,3 +54,14 @@ def test_a_changed_file_or_a_damaged_record_starts_afresh(stages, synthetic_comp
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # edited elsewhere
     assert store.load(path) is None
     assert store.load(tmp_path / "missing.png") is None
+
+
+def test_a_record_made_before_the_decontamination_amount_reads_as_fully_decontaminated():
+    from matting_studio.session.history import Edit, EditHistory
+    from matting_studio.session.persistence import from_dict, to_dict
+
+    history = EditHistory()
+    history.push(Edit(decontamination=0.5), "decontamination")
+    record = to_dict(history, "a")
+    del record["entries"][1]["edit"]["decontamination"]
+    assert from_dict(record).history.entries[1].edit.decontamination == 1.0

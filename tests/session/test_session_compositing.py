@@ -43,18 +43,6 @@ def test_the_bottom_anchor_stands_the_subject_on_the_bottom_edge(synthetic_compo
     assert np.isclose(bottom.sum(), centred.sum(), rtol=1e-3)
 
 
-def test_decontamination_blends_from_the_photo_colours_to_the_foreground_estimate():
-    image = np.full((4, 4, 3), 0.2, np.float32)
-    fg = np.full((4, 4, 3), 0.8, np.float32)
-    alpha = np.full((4, 4), 0.5, np.float32)
-    black = dict(color=(0.0, 0.0, 0.0))
-    for amount, colour in ((0.0, 0.2), (0.5, 0.5), (1.0, 0.8)):
-        out = render_composite(image, alpha, fg, CompositeOptions(decontamination=amount, **black))
-        assert np.allclose(out, 0.5 * colour, atol=1e-6)
-    with pytest.raises(CompositingError, match="decontamination"):
-        CompositeOptions(decontamination=1.5)
-
-
 def test_cutout_views_show_the_result_on_each_backdrop():
     from matting_studio.session import CutoutView, cutout_view
 
