@@ -21,6 +21,7 @@ import numpy as np
 
 from matting_studio.core import dataset_layout as layout, imageio, registry
 from matting_studio.core.atomic import atomic_write_bytes, remove_stale_temps
+from matting_studio.core.memory import release_freed_memory
 from matting_studio.core.errors import DatasetError, ImageReadError, MattingError, NoSubjectError, OutputExistsError
 
 SUFFIX = "_cutout.png"
@@ -185,6 +186,7 @@ def run_cutout(args: Namespace) -> int:
                     raise
                 failures += 1
                 _err(str(exc) if isinstance(exc, NoSubjectError) else f"{image_path}: {exc}")
+            release_freed_memory()  # a long batch holds flat memory (core.memory)
             bar.update(1)
     if several:
         print(f"wrote {len(jobs) - failures} cut-out(s) to {outputs[0].parent if args.output else 'the input folders'}"

@@ -6,6 +6,11 @@ Starts Xvfb (when no DISPLAY is set and Xvfb is installed; else Qt's offscreen p
 the sample image (or the given images), waits for the methods, and saves ``matting.png``, ``compositor.png``,
 ``training.png`` (``QWidget.grab``) and ``screen.png`` (an X screen capture with ``xwd`` when available).
 ``SCREENSHOT_WAIT`` (seconds, default 120) is how long it waits for the methods (longer on a loaded machine).
+
+Then ``editing.png`` (and ``editing-screen.png``) shows the editor's tools on the first image: the refine-edge
+brush's stroke along the top of the subject (``EDIT_STROKE``, in the sample's pixels), the trimap overlay on the
+photo, a feathered edge, 70 % decontamination, the checkerboard cut-out view, and the panes zoomed 2× with the
+navigator.
 """
 
 from __future__ import annotations
@@ -32,6 +37,51 @@ def _start_display() -> subprocess.Popen | None:
     return proc
 
 
+EDIT_STROKE = ((160, 62), (172, 34), (205, 16), (250, 16), (284, 34), (299, 68), (298, 110))  # the sample's hair
+
+
+def _wait(app, seconds: float, done=lambda: False) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline and not done():
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def _screen(path: Path) -> None:
+    if shutil.which("xwd") and shutil.which("convert") and os.environ.get("DISPLAY"):
+        raw = subprocess.run(["xwd", "-root", "-silent"], capture_output=True).stdout
+        if raw:
+            subprocess.run(["convert", "xwd:-", str(path)], input=raw)
+            print(path)
+    elif os.environ.get("DISPLAY"):
+        print(f"{path.name} skipped: no xwd (Debian package x11-apps) or convert (imagemagick)", file=sys.stderr)
+
+
+def _editing(app, window, out: Path, wait: float) -> None:
+    """The editor's tools in use (see the module docstring)."""
+    from PySide6.QtCore import QPointF
+
+    from matting_studio.core.trimap import UNKNOWN, Stroke
+    from matting_studio.session import CutoutView
+
+    matting = window.matting
+    window.tabs.setCurrentIndex(0)
+    matting.brush_on.setChecked(True)
+    matting.overlay.setValue(60)
+    before = matting.final_result()
+    matting.session.add_stroke(Stroke(EDIT_STROKE, 14.0, UNKNOWN, refine=True))
+    matting.edge_spins["feather"].setValue(1.5)
+    matting.decontamination.setValue(70)
+    matting.cutout_view.setCurrentIndex(matting.cutout_view.findData(CutoutView.CHECKERBOARD))
+    _wait(app, wait, lambda: matting.final_result() is not None and matting.final_result() is not before
+          and matting.session.edge.feather == 1.5 and matting.session.decontamination == 0.7)
+    matting.view.set(2.0, QPointF(230, 90))
+    _wait(app, 1.0)
+    window.grab().save(str(out / "editing.png"))
+    print(out / "editing.png")
+    _screen(out / "editing-screen.png")
+
+
 def main() -> int:
     if len(sys.argv) < 2:
         print(__doc__)
@@ -54,26 +104,17 @@ def main() -> int:
         window.show()
         images = [Path(p) for p in sys.argv[2:]] or [sample_image()]
         window.add_paths(images)
-        deadline = time.time() + float(os.environ.get("SCREENSHOT_WAIT", 120))
+        wait = float(os.environ.get("SCREENSHOT_WAIT", 120))
         wanted = {m for m in window.matting.methods if m in window.matting.visible} | {window.matting.main_method}
-        while time.time() < deadline and not wanted <= set(window.matting.results):
-            app.processEvents()
-            time.sleep(0.05)
+        _wait(app, wait, lambda: wanted <= set(window.matting.results))
         for index, name in enumerate(("matting", "compositor", "training")):
             window.tabs.setCurrentIndex(index)
-            for _ in range(20):
-                app.processEvents()
-                time.sleep(0.02)
+            _wait(app, 0.4)
             window.grab().save(str(out / f"{name}.png"))
             print(out / f"{name}.png")
-            if index == 0 and shutil.which("xwd") and os.environ.get("DISPLAY"):
-                raw = subprocess.run(["xwd", "-root", "-silent"], capture_output=True).stdout
-                convert = shutil.which("convert")
-                if convert and raw:
-                    subprocess.run([convert, "xwd:-", str(out / "screen.png")], input=raw)
-                    print(out / "screen.png")
-            elif index == 0 and os.environ.get("DISPLAY"):
-                print("screen.png skipped: no xwd (Debian package x11-apps)", file=sys.stderr)
+            if index == 0:
+                _screen(out / "screen.png")
+        _editing(app, window, out, wait)
         window.close()
     finally:
         if xvfb is not None:

@@ -30,7 +30,8 @@ def _cutout_qimage(args) -> QImage:
     return display_qimage(cutout_view(image, fg, alpha, view))
 
 
-NAVIGATOR_SIDE = 120  # px: the longer side of the navigator thumbnail shown while zoomed in
+NAVIGATOR_SIDE = 120  # px: the longer side of the navigator thumbnail shown while zoomed in ...
+NAVIGATOR_FRACTION = 0.3  # ... at most this fraction of the canvas's shorter side (small panes stay visible)
 
 
 class ImageCanvas(QWidget):
@@ -52,7 +53,7 @@ class ImageCanvas(QWidget):
         self.brush: Optional[BrushTool] = None
         self.hover: Optional[QPointF] = None  # the mouse, for the brush outline
         self._drag: Optional[QPointF] = None  # a pan in progress: its last screen position
-        self._thumbnail: tuple = (None, None)  # (the image it was made from, the navigator's QImage)
+        self._thumbnail: tuple = (None, None)  # ((the image it was made from, its size), the navigator's QImage)
         self._painting = False
         self.setMinimumSize(160, 120)
         self.setMouseTracking(True)
@@ -102,15 +103,16 @@ class ImageCanvas(QWidget):
                 and target.bottom() <= self.height() + 0.5:
             return None
         iw, ih = self.qimage.width(), self.qimage.height()
-        k = NAVIGATOR_SIDE / max(iw, ih)
+        k = min(NAVIGATOR_SIDE, NAVIGATOR_FRACTION * min(self.width(), self.height())) / max(iw, ih)
         return QRectF(self.width() - iw * k - 8, self.height() - ih * k - 8, iw * k, ih * k)
 
     def _paint_navigator(self, painter: QPainter) -> None:
         nav = self.navigator_rect()
         if nav is None:
             return
-        if self._thumbnail[0] is not self.qimage:  # scaled once per image, not at every repaint
-            self._thumbnail = (self.qimage, self.qimage.scaled(round(nav.width()), round(nav.height()),
+        size = (round(nav.width()), round(nav.height()))
+        if self._thumbnail[0] != (self.qimage, size):  # scaled once per image and size, not at every repaint
+            self._thumbnail = ((self.qimage, size), self.qimage.scaled(*size,
                                                                Qt.AspectRatioMode.IgnoreAspectRatio,
                                                                Qt.TransformationMode.SmoothTransformation))
         painter.setOpacity(0.9)

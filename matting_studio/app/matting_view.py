@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Hashable, Optional
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QRadioButton,
     QSlider, QSpinBox, QVBoxLayout, QWidget,
@@ -20,6 +20,7 @@ from matting_studio.app.view_state import ViewState
 from matting_studio.core import registry
 from matting_studio.core.alpha_adjust import EdgeAdjust
 from matting_studio.core.errors import MattingError
+from matting_studio.core.memory import release_freed_memory
 from matting_studio.core import trimap as trimap_ops
 from matting_studio.app.workers import Jobs, SessionRunner
 from matting_studio.session import Band, CompositeOptions, MattingSession, SessionEvent
@@ -259,6 +260,7 @@ class MattingView(QWidget):
             self.sessions[key] = session
             while len(self.sessions) > MAX_SESSIONS:
                 self.sessions.pop(next(iter(self.sessions)))
+            QThreadPool.globalInstance().start(release_freed_memory)  # off the GUI thread (core.memory)
         self.set_session(session)
         return session
 

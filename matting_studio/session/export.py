@@ -9,6 +9,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from matting_studio.core import compositing, imageio
+from matting_studio.core.memory import release_freed_memory
 from matting_studio.core.progress import CancelToken, check_cancel, report
 
 KINDS = ("cutout", "alpha", "foreground", "premultiplied", "composite")
@@ -71,5 +72,6 @@ def batch_export(paths: list[Path], out_dir: Path, run: Callable, options: Batch
                                                 inputs=[path]))
         except imageio.ImageReadError as exc:
             failures.append(str(exc))
+        release_freed_memory()
     report(progress, 1.0, f"{len(written)} file(s) written" + (f", {len(failures)} failed" if failures else ""))
     return written

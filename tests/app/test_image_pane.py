@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
 from matting_studio.app.image_pane import ImagePane
@@ -23,9 +24,23 @@ def test_the_navigator_appears_when_zoomed_in_and_a_click_there_moves_the_view(q
     assert canvas.navigator_rect() is None  # fitted: the whole image is visible
     view.set(4.0, QPointF(50, 50))
     nav = canvas.navigator_rect()
-    assert nav is not None and max(nav.width(), nav.height()) == 120
+    side = min(120, 0.3 * min(canvas.width(), canvas.height()))  # NAVIGATOR_SIDE, or less in a small pane
+    assert nav is not None and max(nav.width(), nav.height()) == pytest.approx(side)
     assert nav.right() <= canvas.width() and nav.bottom() <= canvas.height()
     canvas.grab()  # paints the navigator (its thumbnail is made once)
-    assert canvas._thumbnail[0] is canvas.qimage
+    assert canvas._thumbnail[0][0] is canvas.qimage
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(round(nav.center().x()), round(nav.center().y())))
     assert abs(view.center.x() - 200) < 4 and abs(view.center.y() - 100) < 4 and view.scale == 4.0
+
+
+def test_the_navigator_never_covers_more_than_a_third_of_a_small_pane(qtbot):
+    view = ViewState()
+    pane = ImagePane("input", "Input", view)
+    qtbot.addWidget(pane)
+    pane.resize(260, 200)
+    pane.show()
+    canvas = pane.canvas
+    canvas.qimage = to_qimage(np.zeros((300, 300, 3), np.float32))
+    view.set(3.0, QPointF(150, 150))
+    nav = canvas.navigator_rect()
+    assert nav is not None and nav.width() <= 0.3 * min(canvas.width(), canvas.height()) + 1e-6
