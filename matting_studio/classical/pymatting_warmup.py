@@ -4,18 +4,43 @@ On a fresh install, importing pymatting compiles all its numba kernels (about 80
 numba's on-disk cache makes the import take about a second. :func:`ready` is True once this process has imported
 it. :func:`warm_up` (called by the first closed-form solve that had to do without it) compiles the cache in a low-
 priority child process, so that neither the GUI thread nor the first result waits, then imports it here.
+Children of several processes (a batch started beside the app, tests) take turns on a lock file per Python
+environment: the first compiles, the others then find the cache and load it in a second, instead of each
+compiling the same kernels at once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 import threading
+from pathlib import Path
 
 _ready = threading.Event()
 _started = threading.Lock()
 _thread: threading.Thread | None = None
+
+
+# the child: hold the environment's lock (where fcntl exists) while importing, i.e. compiling
+_CHILD = """import sys
+try:
+    import fcntl
+except ImportError:
+    fcntl = None
+with open(sys.argv[1], "a") as lock:
+    if fcntl is not None:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+    import pymatting
+"""
+
+
+def lock_path() -> Path:
+    """The lock file of this Python environment's warm-up (its numba cache is per environment)."""
+    key = hashlib.sha1(os.path.realpath(sys.prefix).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"matting-studio-pymatting-{key}.lock"
 
 
 def ready() -> bool:
@@ -33,7 +58,7 @@ def load():
 def _compile_then_load() -> None:
     if not getattr(sys, "frozen", False):  # a frozen app has no interpreter to run the child with
         try:
-            subprocess.run([sys.executable, "-c", "import pymatting"], stdin=subprocess.DEVNULL,
+            subprocess.run([sys.executable, "-c", _CHILD, str(lock_path())], stdin=subprocess.DEVNULL,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
                            preexec_fn=(lambda: os.nice(10)) if hasattr(os, "nice") else None)
         except OSError:

@@ -272,12 +272,13 @@ def test_the_status_bar_shows_the_current_images_timings(gated_window, qtbot, ph
     window.pipeline.gate.set()
     with qtbot.waitSignal(window.matting.result_ready, timeout=180000, check_params_cb=lambda m: m == "cf"):
         window.add_paths(list(photo_files))
-    assert "Closed-form" in window.timing_label.text() or "s" in window.timing_label.text()
+    first = window.timing_label.text()
+    assert "Closed-form" in first and first.endswith("s")
     window.pipeline.gate.clear()
     window.filmstrip.setCurrentRow(1)  # its methods are still running
     assert window.timing_label.text() == ""
-    window.filmstrip.setCurrentRow(0)  # back: its own timings
-    assert window.timing_label.text() != ""
+    window.filmstrip.setCurrentRow(0)  # back: its own timings (more of its methods may have finished since)
+    assert window.timing_label.text().startswith(first.split(",")[0])
 
 
 def test_the_export_dialog_starts_in_the_last_export_folder(window, qtbot, composite_files, tmp_path):

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from matting_studio.core.guided_filter import guided_upsample
+from matting_studio.core.memory import release_freed_memory
 from matting_studio.core.motion import motion_cues
 from matting_studio.core.progress import CancelToken, check_cancel
 from matting_studio.core.trimap import UNKNOWN
@@ -95,6 +96,7 @@ def predict_alpha(
             crop = lambda a: a[..., y0:y1, x0:x1] if a is not None else None
             xc, sc, mc, tc = crop(x), crop(s), crop(m), crop(tt)
             # with SSRN the colour comes from SSRN, so DLMN-G's colour decoder is skipped
+            release_freed_memory()  # the networks' large activations are mapped afresh: free heap pages go first
             out = dlmng(xc, sc, mc, tc, prior=crop(prior), foreground=ssrn is None)
             if ssrn is not None:
                 check_cancel(cancel)
