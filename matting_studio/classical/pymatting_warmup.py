@@ -18,23 +18,36 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import Optional
 
 _ready = threading.Event()
 _started = threading.Lock()
 _thread: threading.Thread | None = None
 
 
-# the child: hold the environment's lock (where fcntl exists) while importing, i.e. compiling
-_CHILD = """import sys
-try:
-    import fcntl
-except ImportError:
-    fcntl = None
-with open(sys.argv[1], "a") as lock:
-    if fcntl is not None:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-    import pymatting
-"""
+WARM_UP_ENV = "MATTING_STUDIO_PYMATTING_WARM_UP"  # set (to the lock path) when the frozen app is started as the child
+
+
+def compile_under_lock(lock: str) -> None:
+    """The child's work: import pymatting (compiling its numba cache) while holding the environment's lock file
+    (where ``fcntl`` exists), so that concurrent children take turns."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no lock; the children compile side by side
+        fcntl = None
+    with open(lock, "a") as held:
+        if fcntl is not None:
+            fcntl.flock(held, fcntl.LOCK_EX)
+        import pymatting  # noqa: F401
+
+
+def child_command(lock: Path) -> tuple[list[str], Optional[dict]]:
+    """``(argv, env)`` of the warm-up child. A frozen app has no interpreter: it starts itself with
+    :data:`WARM_UP_ENV` set, which its launcher checks first (``packaging/launcher.py``)."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable], {**os.environ, WARM_UP_ENV: str(lock)}
+    code = "import sys; from matting_studio.classical.pymatting_warmup import compile_under_lock as c; c(sys.argv[1])"
+    return [sys.executable, "-c", code, str(lock)], None
 
 
 def lock_path() -> Path:
@@ -56,13 +69,13 @@ def load():
 
 
 def _compile_then_load() -> None:
-    if not getattr(sys, "frozen", False):  # a frozen app has no interpreter to run the child with
-        try:
-            subprocess.run([sys.executable, "-c", _CHILD, str(lock_path())], stdin=subprocess.DEVNULL,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
-                           preexec_fn=(lambda: os.nice(10)) if hasattr(os, "nice") else None)
-        except OSError:
-            pass
+    argv, env = child_command(lock_path())
+    try:
+        subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=False,
+                       preexec_fn=(lambda: os.nice(10)) if hasattr(os, "nice") else None)
+    except OSError:
+        pass
     try:
         load()
     except Exception:  # noqa: BLE001 - the methods that need it report the error when they run

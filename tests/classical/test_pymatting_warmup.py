@@ -16,7 +16,8 @@ def test_a_warm_up_child_waits_for_the_one_already_compiling(tmp_path):
     lock = tmp_path / "warm-up.lock"
     with open(lock, "a") as held:
         fcntl.flock(held, fcntl.LOCK_EX)  # another process's child is compiling
-        child = subprocess.Popen([sys.executable, "-c", pymatting_warmup._CHILD, str(lock)])
+        argv, env = pymatting_warmup.child_command(lock)
+        child = subprocess.Popen(argv, env=env)
         try:
             with pytest.raises(subprocess.TimeoutExpired):
                 child.wait(timeout=2.0)  # it waits for the lock ...
@@ -29,3 +30,18 @@ def test_the_lock_is_per_python_environment(monkeypatch):
     here = pymatting_warmup.lock_path()
     monkeypatch.setattr(sys, "prefix", "/some/other/venv")
     assert pymatting_warmup.lock_path() != here and here.parent == pymatting_warmup.lock_path().parent
+
+
+def test_a_frozen_app_starts_itself_as_the_child_and_its_launcher_only_warms_up(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    lock = tmp_path / "warm-up.lock"
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    argv, env = pymatting_warmup.child_command(lock)
+    assert argv == [sys.executable] and env[pymatting_warmup.WARM_UP_ENV] == str(lock)
+    monkeypatch.delattr(sys, "frozen")
+    launcher = Path(__file__).resolve().parents[2] / "packaging" / "launcher.py"
+    done = subprocess.run([sys.executable, str(launcher), "--version"], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0 and done.stdout == ""  # the warm-up ran, not the app (which prints its version)
+    assert lock.exists()
