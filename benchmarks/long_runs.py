@@ -92,8 +92,9 @@ for i, path in enumerate(paths):
         app.processEvents()
         time.sleep(0.005)
     marks.append(rss())
+    print(json.dumps(marks[-1]), flush=True)  # as it goes: a crash still leaves the figures
 window.close()
-print(json.dumps(marks), flush=True)
+print("closed", flush=True)
 '''
 
 
@@ -103,13 +104,15 @@ def gui_sequence(photos: list[Path], settings: Path) -> dict:
     done = subprocess.run([sys.executable, "-c", GUI_PROBE, str(settings), *map(str, photos)], capture_output=True,
                           text=True, env=env, cwd=str(REPO))
     seconds = time.perf_counter() - t0
-    try:
-        marks = __import__("json").loads(done.stdout.strip().splitlines()[-1])
-    except (IndexError, ValueError):
-        return {"ok": False, "stderr": done.stderr[-400:]}
+    lines = done.stdout.strip().splitlines()
+    marks = [float(line) for line in lines if line != "closed"]
+    if len(marks) < len(photos):
+        return {"ok": False, "stderr": f"stopped after {len(marks)} images: {done.stderr[-400:]}"}
     n = len(marks)
     return {"images": n, "seconds": seconds, "ok": True, "after_first_10pc_mb": marks[max(0, n // 10 - 1)],
-            "at_end_mb": marks[-1], "peak_mb": max(marks)}
+            "at_end_mb": marks[-1], "peak_mb": max(marks),
+            "exit": "clean" if "closed" in lines and done.returncode == 0 else
+                    f"exit code {done.returncode} after closing the window: {done.stderr.strip()[-200:]}"}
 
 
 def main(argv=None) -> int:
@@ -138,6 +141,9 @@ def main(argv=None) -> int:
         growth = r["at_end_mb"] - r["after_first_10pc_mb"]
         print(f"| {name} | {r['images']} | {r['seconds']:.0f} | {r['after_first_10pc_mb']:.0f} | {r['at_end_mb']:.0f} "
               f"| {growth:+.0f} | {r['peak_mb']:.0f} |")
+    for name, r in rows.items():
+        if r.get("exit"):
+            print(f"{name}: {r['exit']}")
     return 0
 
 

@@ -19,6 +19,18 @@ def test_gate_is_strength_where_still_and_zero_where_moving(rng):
     assert not motion_gate(current, None, 0.7).any()
 
 
+def test_motion_reaches_a_few_px_beyond_the_luma_change(rng):
+    from matting_studio.video.temporal import MOTION_REACH
+
+    previous = np.full((100, 200), 0.5, np.float32)
+    current = previous.copy()
+    current[:, 100:] += 0.3  # a luma change from column 100 on (flat colour on its left)
+    gate = motion_gate(current, previous, 0.9)
+    reach = round(MOTION_REACH * 200)
+    assert gate[:, 100 - 3 - reach:].max() == 0.0  # moving: the flat side next to the change too (blur 7 → 3 px)
+    assert np.allclose(gate[:, :100 - 4 - reach - 3], 0.9)  # still beyond the reach
+
+
 def test_blend_and_bad_strength():
     prev, cur = np.zeros((4, 4), np.float32), np.ones((4, 4), np.float32)
     np.testing.assert_allclose(blend(prev, cur, np.full((4, 4), 0.25, np.float32)), 0.75)
