@@ -199,3 +199,22 @@ def test_colour_posterior_falls_back_to_the_global_model_far_from_known_pixels()
     post = colour_posterior(image, trimap)
     middle = post[400:500]
     assert middle[:, :300].min() > 0.99 and middle[:, 300:].max() < 0.01
+
+
+def test_the_networks_box_has_sides_in_steps_so_a_batch_sees_few_input_shapes():
+    from matting_studio.engine.models.infer import CONTEXT, SHAPE_STEP, network_box
+
+    rng = np.random.default_rng(0)
+    shapes = set()
+    for _ in range(200):
+        trimap = np.zeros((300, 512), np.float32)
+        y, x = rng.integers(0, 250), rng.integers(0, 450)
+        trimap[y:y + rng.integers(1, 50), x:x + rng.integers(1, 60)] = 0.5
+        y0, y1, x0, x1 = network_box(trimap)
+        unknown = unknown_box(trimap, CONTEXT)
+        assert y0 <= unknown[0] and unknown[1] <= y1 and x0 <= unknown[2] and unknown[3] <= x1  # all it had
+        assert 0 <= y0 and y1 <= 300 and 0 <= x0 and x1 <= 512
+        assert (y1 - y0) % SHAPE_STEP == 0 or y1 - y0 == 300
+        shapes.add((y1 - y0, x1 - x0))
+    assert len(shapes) <= 3 * 3  # sides 64, 128 or the whole 300 / 64, 128, 192 (at most 60 + 2 x 32 wide)
+    assert network_box(np.zeros((20, 20), np.float32)) is None
