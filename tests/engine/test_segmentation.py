@@ -106,6 +106,16 @@ def test_deeplab_without_weights_is_a_clear_error(tmp_path):
         build_deeplab(weights=tmp_path / "missing.pt")
 
 
+def test_deeplab_without_torchvision_is_a_clear_error(monkeypatch):
+    import sys
+
+    from matting_studio.engine.segmentation.deeplab import build_deeplab
+
+    monkeypatch.setitem(sys.modules, "torchvision.models", None)  # import fails, as where it is not installed
+    with pytest.raises(WeightsError, match="needs torchvision"):
+        build_deeplab()
+
+
 def test_pipeline_falls_back_from_deeplab_to_person(monkeypatch):
     from matting_studio.engine.pipeline import Pipeline
 

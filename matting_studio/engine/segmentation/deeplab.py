@@ -27,8 +27,11 @@ STD = np.array([0.229, 0.224, 0.225], np.float32)
 def build_deeplab(arch: str = "mobilenet_v3_large", *, weights: Optional[str | Path] = None, num_classes: int = 21):
     """A torchvision DeepLabV3. ``weights``: ``None`` (random, for tests), ``"default"`` (torchvision's
     download mechanism) or a path to a state dict."""
-    from torchvision.models import segmentation as seg
-
+    try:
+        from torchvision.models import segmentation as seg
+    except ImportError:  # torchvision is optional at run time (a CPU-only torch may come without it)
+        raise WeightsError("DeepLabV3 needs torchvision, which is not installed here (pip install torchvision).") \
+            from None
     if arch not in ARCHS:
         raise WeightsError(f"Unknown DeepLabV3 backbone '{arch}'; choose one of {', '.join(ARCHS)}.")
     builder = getattr(seg, f"deeplabv3_{arch}")
