@@ -420,9 +420,10 @@ class MattingView(QWidget):
         if self.session is None:
             return
         values = {name: spin.value() / (100.0 if name == "contrast" else 1.0) for name, spin in self.edge_spins.items()}
+        amount = self.decontamination.value() / 100.0  # read before set_edge's history event redraws the row
         try:
             self.session.set_edge(EdgeAdjust(**values))
-            self.session.set_decontamination(self.decontamination.value() / 100.0)
+            self.session.set_decontamination(amount)
         except MattingError as exc:
             self.error.emit(str(exc))
 

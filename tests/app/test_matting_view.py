@@ -262,6 +262,16 @@ def test_the_decontamination_spin_box_sets_the_colours_the_compositor_and_export
         matting.decontamination.setValue(0)  # debounced like the edge, applied off the GUI thread
     photo_colours = decontaminate(matting.image, raw.foreground, 0.0)
     assert np.allclose(matting.final_result().foreground, photo_colours)
+    qtbot.waitUntil(lambda: matting.session.decontamination == 0.0, timeout=60000)
+    matting.edge_spins["feather"].setValue(1.0)  # both in one debounce: neither is lost
+    matting.decontamination.setValue(40)
+    qtbot.waitUntil(lambda: matting.session.edge.feather == 1.0 and matting.session.decontamination == 0.4,
+                    timeout=60000)
+    assert matting.decontamination.value() == 40
+    with qtbot.waitSignal(matting.final_ready, timeout=60000):
+        window.undo_action.trigger()
+    with qtbot.waitSignal(matting.final_ready, timeout=60000):
+        window.undo_action.trigger()
     qtbot.waitUntil(lambda: window.compositor.fg is matting.final_result().foreground, timeout=60000)
     written = window.export("foreground", tmp_path / "fg.png")
     assert np.abs(imageio.load_image(written).rgb - photo_colours).max() <= 1 / 255 + 1e-6
