@@ -22,12 +22,21 @@ class Band:
 class Edit:
     """The user's edits of one image: brush ``strokes`` (in order) over the ``band``'s trimap, the ``edge``
     adjustment of the main method's alpha, and the colour ``decontamination`` amount in [0, 1] of its cut-outs
-    and composites (``CompositeOptions.decontamination``)."""
+    and composites (``core.compositing.decontaminate``)."""
 
     strokes: tuple[Stroke, ...] = ()
     band: Band | None = None
     edge: EdgeAdjust = EdgeAdjust()
     decontamination: float = 1.0
+
+    @property
+    def finish(self) -> tuple[EdgeAdjust, float]:
+        """What turns the main result into the exported one: (edge adjustment, decontamination amount)."""
+        return self.edge, self.decontamination
+
+    @property
+    def finish_is_identity(self) -> bool:
+        return self.edge.is_identity and self.decontamination == 1.0
 
 
 @dataclass

@@ -313,7 +313,7 @@ class MattingSession:
             return False
         self._history_changed()
         now = self.history.current
-        if (now.edge, now.decontamination) != (before.edge, before.decontamination):
+        if now.finish != before.finish:
             self._start_edge()
         if (now.strokes, now.band) == (before.strokes, before.band):
             return True
@@ -417,8 +417,8 @@ class MattingSession:
         result = self.main_result()
         if result is None:
             return
-        finish = (self.edge, self.decontamination)
-        if self.edge.is_identity and self.decontamination == 1.0:
+        finish = self.history.current.finish
+        if self.history.current.finish_is_identity:
             self._edge_done((finish, result), source=result)
             return
         self._run(EDGE, _finish_job, result, self.image, finish,
@@ -426,7 +426,7 @@ class MattingSession:
 
     def _edge_done(self, done: tuple[tuple[EdgeAdjust, float], MethodResult], *, source: MethodResult) -> None:
         finish, final = done
-        if finish != (self.edge, self.decontamination) or source is not self.main_result():  # superseded
+        if finish != self.history.current.finish or source is not self.main_result():  # superseded
             self._start_edge()
             return
         self.final = final

@@ -11,13 +11,18 @@ from matting_studio.app.qt_images import to_qimage
 from matting_studio.app.view_state import ViewState
 
 
-def test_the_navigator_appears_when_zoomed_in_and_a_click_there_moves_the_view(qtbot):
+def _shown_canvas(qtbot, width: int, height: int):
+    """A shown input pane of ``width`` × ``height``: its canvas and the view it shares."""
     view = ViewState()
     pane = ImagePane("input", "Input", view)
     qtbot.addWidget(pane)
-    pane.resize(400, 300)
+    pane.resize(width, height)
     pane.show()
-    canvas = pane.canvas
+    return pane.canvas, view
+
+
+def test_the_navigator_appears_when_zoomed_in_and_a_click_there_moves_the_view(qtbot):
+    canvas, view = _shown_canvas(qtbot, 400, 300)
     image = np.zeros((200, 400, 3), np.float32)
     image[:, 200:] = 1.0
     canvas.qimage = to_qimage(image)
@@ -34,12 +39,7 @@ def test_the_navigator_appears_when_zoomed_in_and_a_click_there_moves_the_view(q
 
 
 def test_the_navigator_never_covers_more_than_a_third_of_a_small_pane(qtbot):
-    view = ViewState()
-    pane = ImagePane("input", "Input", view)
-    qtbot.addWidget(pane)
-    pane.resize(260, 200)
-    pane.show()
-    canvas = pane.canvas
+    canvas, view = _shown_canvas(qtbot, 260, 200)
     canvas.qimage = to_qimage(np.zeros((300, 300, 3), np.float32))
     view.set(3.0, QPointF(150, 150))
     nav = canvas.navigator_rect()
