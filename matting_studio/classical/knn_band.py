@@ -27,6 +27,7 @@ FAR_SAMPLE = 20_000  # other known pixels, sampled at random, that are candidate
 MAXITER = 100
 RTOL = 1e-3
 MAX_UNKNOWN = 400_000  # more unknown pixels than this: solved at reduced scale, brought back edge-aware
+QUERY_WORKERS = -1  # the neighbour queries on every core: they release the GIL and do not spin (the same result)
 
 
 def knn_band_alpha(image: np.ndarray, trimap: np.ndarray, init: Optional[np.ndarray] = None, *,
@@ -83,7 +84,7 @@ def _solve(image: np.ndarray, trimap: np.ndarray, init: Optional[np.ndarray], se
     for k, weight in NEIGHBOURS:
         feats = np.column_stack([rgb, weight * xn, weight * yn]).astype(np.float32)
         k_eff = min(k + 1, cand.size)
-        _, nb = cKDTree(feats).query(feats[:nu], k=k_eff)  # one thread: it runs beside others
+        _, nb = cKDTree(feats).query(feats[:nu], k=k_eff, workers=QUERY_WORKERS)
         nb = nb[:, 1:] if k_eff > 1 else nb  # drop the pixel itself
         rows.append(np.repeat(np.arange(nu), nb.shape[1]))
         cols.append(nb.ravel())
