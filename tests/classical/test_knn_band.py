@@ -63,3 +63,13 @@ def test_trimaps_without_unknown_or_without_known_pixels_are_returned_as_is():
     assert np.array_equal(knn_band_alpha(image, known), known)
     all_unknown = np.full(image.shape[:2], 0.5, np.float32)
     assert np.array_equal(knn_band_alpha(image, all_unknown), all_unknown)
+
+
+def test_the_neighbour_queries_on_every_core_give_the_one_thread_result(monkeypatch):
+    from matting_studio.classical import knn_band
+
+    image, _, trimap = disc_composite(h=120, w=160, seed=2)
+    monkeypatch.setattr(knn_band, "QUERY_WORKERS", 1)
+    one = knn_band_alpha(image, trimap)
+    monkeypatch.setattr(knn_band, "QUERY_WORKERS", -1)
+    assert np.array_equal(knn_band_alpha(image, trimap), one)
