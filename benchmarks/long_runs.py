@@ -65,9 +65,9 @@ def cli_batch(photos: list[Path], out: Path) -> dict:
         time.sleep(0.2)
     seconds = time.perf_counter() - t0
     n = len(photos)
-    early = [rss for done, rss in samples if done <= max(1, n // 10)]
-    late = [rss for done, rss in samples if done >= n - max(1, n // 10)]
     step = max(1, n // 10)
+    early = [rss for done, rss in samples if done <= step]
+    late = [rss for done, rss in samples if done >= n - step]
     windows = [max((r for done, r in samples if k <= done < k + step), default=0.0) for k in range(0, n, step)]
     return {"images": n, "seconds": seconds, "ok": child.returncode == 0, "peak_mb": max(r for _, r in samples),
             "window_peaks_mb": windows,

@@ -171,13 +171,10 @@ def speed(data: Path, folder: Path, count: int) -> None:
               f"{os.getloadavg()[0]:.1f}", flush=True)
 
 
-def _rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        return int(next(line for line in f if line.startswith("VmRSS:")).split()[1]) / 1024.0
-
-
 def long_clip(data: Path, folder: Path, count: int) -> None:
     import threading
+
+    from long_runs import _rss_mb  # benchmarks/ is on the path when this script runs
 
     h, w = CANVAS
     print(f"\n4. memory over a long clip: convert {count} frames of {w}x{h} onto beach.png (RSS sampled every 0.2 s)")
@@ -191,7 +188,7 @@ def long_clip(data: Path, folder: Path, count: int) -> None:
 
     def sample() -> None:
         while not stop.is_set():
-            samples.append((done[0], _rss_mb()))
+            samples.append((done[0], _rss_mb(os.getpid())))
             time.sleep(0.2)
 
     def progress(fraction: float, _message: str = "") -> None:  # frames matted (encoding comes after)
