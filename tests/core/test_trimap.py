@@ -25,6 +25,21 @@ def test_band_width_follows_the_radii():
     assert abs(unknown_right.max() - (89 + 8)) <= 1
 
 
+@pytest.mark.parametrize("radius", [1, 3, 7])
+def test_erosion_and_dilation_are_by_a_euclidean_disk(radius):
+    rng = np.random.default_rng(radius)
+    binary = (rng.random((24, 30)) < 0.7).astype(np.uint8)
+    ones = np.argwhere(binary == 1)
+    zeros = np.argwhere(binary == 0)
+    yy, xx = np.mgrid[0:24, 0:30]
+    pixels = np.stack([yy.ravel(), xx.ravel()], 1)
+    # brute force: eroded = no 0 within the radius (the border is not a 0); dilated = a 1 within it
+    dist_zero = np.sqrt(((pixels[:, None] - zeros[None]) ** 2).sum(-1)).min(1).reshape(24, 30)
+    dist_one = np.sqrt(((pixels[:, None] - ones[None]) ** 2).sum(-1)).min(1).reshape(24, 30)
+    np.testing.assert_array_equal(T.erode_disk(binary, radius), dist_zero > radius)
+    np.testing.assert_array_equal(T.dilate_disk(binary, radius), dist_one <= radius)
+
+
 def test_default_band_is_relative_to_the_size():
     assert T.default_band((100, 100)) == 3
     assert T.default_band((1080, 1920)) == round(0.01 * np.hypot(1080, 1920))

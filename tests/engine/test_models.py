@@ -258,6 +258,29 @@ def test_predict_alpha_full_resolution_and_known_pixels():
     assert np.all(alpha[:30] == 0) and np.all(alpha[60:90, 90:130] == 1)
 
 
+def test_full_resolution_work_in_the_band_only_matches_the_whole_image_upsampling():
+    """At a working size below the image, alpha and colour are brought to full resolution at the unknown pixels
+    only: there they are the whole-image upsampling's values; elsewhere alpha is the trimap and colour the image."""
+    import cv2
+
+    from matting_studio.core.guided_filter import guided_upsample
+    from matting_studio.engine.models.infer import _full_resolution_in_band
+
+    rng = np.random.default_rng(1)
+    image = rng.random((120, 180, 3), dtype=np.float32)
+    small = cv2.resize(image, (60, 40), interpolation=cv2.INTER_AREA)
+    alpha_low = rng.random((40, 60), dtype=np.float32)
+    fg_low = np.clip(small + rng.normal(0, 0.05, small.shape).astype(np.float32), 0, 1)
+    trimap = np.full((120, 180), 0.5, np.float32)
+    trimap[:40], trimap[80:] = 0.0, 1.0
+    alpha, fg = _full_resolution_in_band(image, small, trimap, alpha_low, fg_low)
+    band = trimap == 0.5
+    np.testing.assert_allclose(alpha[band], guided_upsample(alpha_low, image, eps=1e-5)[band], atol=1e-5)
+    resize = lambda a: cv2.resize(a, (180, 120), interpolation=cv2.INTER_LINEAR)
+    np.testing.assert_allclose(fg[band], np.clip(image + resize(fg_low) - resize(small), 0, 1)[band], atol=1e-5)
+    assert np.array_equal(alpha[~band], trimap[~band]) and np.array_equal(fg[~band], image[~band])
+
+
 def test_untrained_ssrn_returns_the_coarse_alpha_and_the_image():
     """SSRN's last layer starts at zero and its correction is additive, so before training it passes DLMN-G's
     alpha through exactly, 0 and 1 included (a logit residual could not)."""

@@ -12,10 +12,11 @@ from typing import Optional
 import cv2
 import numpy as np
 
-from matting_studio.core.guided_filter import guided_upsample
+from matting_studio.core.guided_filter import guided_upsample, guided_upsample_at
 from matting_studio.core.memory import release_freed_memory
 from matting_studio.core.motion import motion_cues
 from matting_studio.core.progress import CancelToken, check_cancel
+from matting_studio.core.resample import sample_resized
 from matting_studio.core.trimap import UNKNOWN
 
 
@@ -131,6 +132,8 @@ def predict_alpha(
         timings["prior"] = t1 - t0
         timings["networks"] = time.perf_counter() - t1
     check_cancel(cancel)
+    if trimap is not None and scale < 1:
+        return _full_resolution_in_band(image, small, trimap, alpha_low, fg_low)
     if scale < 1:
         alpha = guided_upsample(alpha_low, image, eps=1e-5)
         fg_up = cv2.resize(fg_low, (w, h), interpolation=cv2.INTER_LINEAR)
@@ -143,3 +146,18 @@ def predict_alpha(
         alpha = alpha.copy()
         alpha[known] = trimap[known]
     return np.clip(alpha, 0, 1).astype(np.float32), np.clip(fg, 0, 1).astype(np.float32)
+
+
+def _full_resolution_in_band(image, small, trimap, alpha_low, fg_low) -> tuple[np.ndarray, np.ndarray]:
+    """Full-resolution ``(alpha (H,W), foreground (H,W,3))`` from the working-size result, computed only at the
+    trimap's unknown pixels. Elsewhere the alpha is the trimap, and the foreground is the image: where alpha is 1
+    the photo's colour is the foreground's exactly, and where it is 0 the colour is never seen."""
+    h, w = image.shape[:2]
+    rows, cols = np.nonzero(trimap == UNKNOWN)
+    alpha = np.array(trimap, dtype=np.float32)
+    alpha[rows, cols] = guided_upsample_at(alpha_low, image, rows, cols, eps=1e-5)
+    fg = np.array(image, dtype=np.float32)
+    # keep full-resolution detail: the network's colour correction is added to the full image
+    correction = sample_resized(fg_low - small, rows, cols, (w, h))
+    fg[rows, cols] = np.clip(fg[rows, cols] + correction, 0, 1)
+    return alpha, np.clip(fg, 0, 1, out=fg)
