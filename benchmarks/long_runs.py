@@ -72,7 +72,13 @@ def cli_batch(photos: list[Path], out: Path) -> dict:
     return {"images": n, "seconds": seconds, "ok": child.returncode == 0, "peak_mb": max(r for _, r in samples),
             "window_peaks_mb": windows,
             "after_first_10pc_mb": max(early) if early else None, "at_end_mb": max(late) if late else None,
-            "stderr": child.stderr.read().decode()[-300:]}
+            "stderr": _messages(child.stderr.read().decode()) + f" (exit code {child.returncode})"}
+
+
+def _messages(stderr: str) -> str:
+    """The child's stderr without its progress bar's updates (a failure's reason is otherwise scrolled away)."""
+    lines = [line.strip() for line in stderr.replace("\r", "\n").splitlines()]
+    return " / ".join(line for line in lines if line and not line.startswith("cutout:"))[-600:]
 
 
 GUI_PROBE = r'''

@@ -54,8 +54,17 @@ def run_method(
     progress: Optional[ProgressFn] = None,
     cancel: Optional[CancelToken] = None,
 ) -> np.ndarray:
-    """Run the classical method ``name``; see the module docstring for shapes."""
-    return get_method(name).fn(image, trimap, fast=fast, progress=progress, cancel=cancel)
+    """Run the classical method ``name``; see the module docstring for shapes.
+
+    A trimap whose known pixels are all foreground or all background (a refine-edge crop beside the subject, a
+    user's trimap without white) has a constant answer: every unknown pixel takes the one known value. It is
+    what the Laplacian methods solve to, and Random Walk, which needs both, is not asked."""
+    method = get_method(name)
+    trimap = np.asarray(trimap)
+    known = trimap[(trimap <= 0.1) | (trimap >= 0.9)]
+    if known.size and ((known >= 0.9).all() or (known <= 0.1).all()):
+        return np.where((trimap > 0.1) & (trimap < 0.9), 1.0 if known[0] >= 0.9 else 0.0, trimap).astype(np.float32)
+    return method.fn(image, trimap, fast=fast, progress=progress, cancel=cancel)
 
 
 __all__ = [

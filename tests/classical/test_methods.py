@@ -150,3 +150,16 @@ def test_large_kernel_rejects_tiny_image():
     trimap[:, 0], trimap[:, -1] = 0.0, 1.0
     with pytest.raises(MethodError):
         run_method("lkm", image, trimap)
+
+
+@pytest.mark.parametrize("name", list(METHODS))
+@pytest.mark.parametrize("known", [0.0, 1.0])
+def test_a_trimap_with_one_kind_of_known_pixel_gets_that_value_everywhere(name, known):
+    """A refine-edge crop beside the subject holds background and unknown only: Random Walk (pymatting) used to
+    raise ValueError there; every method now gives the one known value."""
+    image = np.random.default_rng(0).random((40, 50, 3)).astype(np.float32)
+    trimap = np.full((40, 50), known, np.float32)
+    trimap[10:30, 10:40] = 0.5
+    for fast in (False, True):
+        alpha = run_method(name, image, trimap, fast=fast)
+        assert alpha.dtype == np.float32 and np.array_equal(alpha, np.full((40, 50), known, np.float32))
