@@ -18,6 +18,7 @@ from matting_studio.classical.estimate_alpha_lkm import estimate_alpha_lkm
 from matting_studio.classical.estimate_alpha_rw import estimate_alpha_rw
 from matting_studio.classical.estimate_foreground import estimate_foreground
 from matting_studio.core import registry
+from matting_studio.core import trimap as trimap_ops
 from matting_studio.core.errors import MethodError
 from matting_studio.core.progress import CancelToken, ProgressFn
 
@@ -61,9 +62,10 @@ def run_method(
     what the Laplacian methods solve to, and Random Walk, which needs both, is not asked."""
     method = get_method(name)
     trimap = np.asarray(trimap)
-    known = trimap[(trimap <= 0.1) | (trimap >= 0.9)]
-    if known.size and ((known >= 0.9).all() or (known <= 0.1).all()):
-        return np.where((trimap > 0.1) & (trimap < 0.9), 1.0 if known[0] >= 0.9 else 0.0, trimap).astype(np.float32)
+    is_fg, is_bg = trimap >= trimap_ops.KNOWN_FOREGROUND_MIN, trimap <= trimap_ops.KNOWN_BACKGROUND_MAX
+    if is_fg.any() != is_bg.any():  # one kind of known pixel only
+        value = trimap_ops.FOREGROUND if is_fg.any() else trimap_ops.BACKGROUND
+        return np.where(is_fg | is_bg, trimap, value).astype(np.float32)
     return method.fn(image, trimap, fast=fast, progress=progress, cancel=cancel)
 
 

@@ -15,6 +15,8 @@ import numpy as np
 from matting_studio.core.errors import TrimapError
 
 BACKGROUND, UNKNOWN, FOREGROUND = 0.0, 0.5, 1.0
+KNOWN_BACKGROUND_MAX, KNOWN_FOREGROUND_MIN = 0.1, 0.9  # a loaded trimap's value at or below / at or above these
+# is known (pymatting's thresholds too); between them it is unknown
 MASK_THRESHOLD = 0.5  # a soft mask at or above this is the subject
 
 
@@ -150,8 +152,8 @@ def validate_trimap(trimap: np.ndarray, shape: Sequence[int], *, allow_fully_kno
     if not np.isfinite(arr).all() or arr.min() < -1e-6 or arr.max() > 1 + 1e-6:
         raise TrimapError("Trimap values must lie in [0, 1] (or 0..255 for 8-bit images).")
     out = np.full((h, w), UNKNOWN, np.float32)
-    out[arr <= 0.1] = BACKGROUND
-    out[arr >= 0.9] = FOREGROUND
+    out[arr <= KNOWN_BACKGROUND_MAX] = BACKGROUND
+    out[arr >= KNOWN_FOREGROUND_MIN] = FOREGROUND
     if not (allow_fully_known and is_fully_known(out)):
         check_solvable(out)
     return out
