@@ -90,10 +90,8 @@ def guided_upsample_at(low: np.ndarray, guide: np.ndarray, rows: np.ndarray, col
     model = _upsampling_model(low, guide, radius, eps)
     if model is None:
         return guided_upsample(low, guide, radius=radius, eps=eps)[rows, cols]
-    a, b = model
-    a_at = sample_resized(a, rows, cols, (w, h))
-    b_at = sample_resized(b, rows, cols, (w, h))
-    return np.clip(np.einsum("nc,nc->n", a_at, guide[rows, cols]) + b_at, 0.0, 1.0).astype(np.float32)
+    ab = sample_resized(np.dstack(model), rows, cols, (w, h))  # a's 3 channels and b in one pass
+    return np.clip(np.einsum("nc,nc->n", ab[:, :3], guide[rows, cols]) + ab[:, 3], 0.0, 1.0).astype(np.float32)
 
 
 def _radius(low, guide, radius):

@@ -159,5 +159,5 @@ def _full_resolution_in_band(image, small, trimap, alpha_low, fg_low) -> tuple[n
     fg = np.array(image, dtype=np.float32)
     # keep full-resolution detail: the network's colour correction is added to the full image
     correction = sample_resized(fg_low - small, rows, cols, (w, h))
-    fg[rows, cols] = np.clip(fg[rows, cols] + correction, 0, 1)
+    fg[rows, cols] += correction
     return alpha, np.clip(fg, 0, 1, out=fg)
