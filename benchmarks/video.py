@@ -1,14 +1,18 @@
 """Video matting on synthetic clips with known alpha: per-frame SAD / MSE, flicker, frames per second.
 
     python benchmarks/video.py [--data ../shared/data] [--subjects GT05,GT13,GT18,GT25] [--speed-frames 16]
+                               [--runs RUNS [--runs RUNS2]]
 
-1. Quality and flicker (trimap mode): a ground-truth foreground of ``alphamatting_dev`` (the images held out of
-   DLMN-G's training) moves over a real background photo — 4 still frames, 4 frames moving 3 px each, 4 still —
+1. Quality and flicker (trimap mode): a ground-truth foreground of ``alphamatting_dev`` moves over a real
+   background photo — 4 still frames, 4 frames moving 3 px each, 4 still —
    with sensor noise (σ = 0.01) and an H.264 round trip. Its Trimap1 moves with it. Reported per variant: mean
    per-frame SAD and MSE (unknown region) and the flicker: the mean absolute alpha change between consecutive
    frames of the still segments (where the truth does not change), over the unknown region, ×1000.
    Variants: ``photo`` (each frame alone, its grayscale repeated as motion cues, as for one photo — matting
    each frame alone), ``cues`` (the aligned neighbours as motion cues), ``+smooth`` (temporal smoothing).
+   The shipped weights were trained on all 20 images, so these subjects are in their training set. With
+   ``--runs`` (a ``benchmarks/crossval.py`` runs folder; repeat it to compare recipes in one run) each subject is
+   matted by the weights of the fold run that held it out: foregrounds the network never saw.
 2. Flicker in automatic mode (person segmentation → trimap → matting) on a still portrait clip (noise + H.264):
    whole-frame mean absolute alpha change between frames, ×1000, without and with smoothing.
 3. Speed: ``convert`` end to end (decode, align, segment, matte, cache, composite onto a photo, encode H.264)
@@ -103,9 +107,31 @@ def subject_clip(data: Path, stem: str, background: np.ndarray, folder: Path):
     return through_h264(frames, folder, stem), alphas, trimaps
 
 
-def quality(data: Path, stems: list[str], folder: Path) -> None:
+def held_out_weights(runs: Path, stem: str) -> Path:
+    """The last weights of the cross-validation fold run that held ``stem`` out (``RUNS/fold{k}/model.pt``)."""
+    from crossval import FOLDS
+
+    fold = next((k for k, held in enumerate(FOLDS) if stem in held), None)
+    path = runs / f"fold{fold}" / "model.pt"
+    if fold is None or not path.is_file():
+        raise SystemExit(f"video.py: no fold run holding {stem} out in {runs} ({path} missing)")
+    return path
+
+
+def quality(data: Path, stems: list[str], folder: Path, runs: list[Path] | None = None) -> None:
+    if not runs:
+        shipped = Pipeline(device="cpu")
+        print("weights: models/ (trained on all 20 images: these subjects are in their training set)")
+        quality_of(data, stems, folder, lambda stem: shipped)
+    for recipe in runs or ():
+        print(f"weights: the fold runs of {recipe} (each subject matted by the run that held it out)")
+        quality_of(data, stems, folder,
+                   lambda stem, r=recipe: Pipeline(device="cpu", weights=held_out_weights(r, stem)))
+
+
+def quality_of(data: Path, stems: list[str], folder: Path, pipeline_for) -> None:
     background = image_background(imageio.load_image(data / "backgrounds" / "beach.png").rgb, CANVAS)
-    pipeline = Pipeline(device="cpu")
+    pipeline = pipeline_for(stems[0])
     strength = VideoOptions().smoothing
     variants = {"photo": VideoOptions(smoothing=0.0, motion_cues=False),
                 "photo+smooth": VideoOptions(smoothing=strength, motion_cues=False),
@@ -117,6 +143,7 @@ def quality(data: Path, stems: list[str], folder: Path) -> None:
     print(f"{'subject':8s} {'variant':12s} {'SAD':>7s} {'MSE':>8s} {'flicker':>8s}")
     totals = {name: [] for name in variants}
     for stem in stems:
+        pipeline = pipeline_for(stem)
         frames, alphas, trimaps = subject_clip(data, stem, background, folder)
         for name, options in variants.items():
             preds = [m.alpha for m in matte_frames(frames, pipeline, options, trimaps=trimaps)]
@@ -218,12 +245,14 @@ def main(argv=None) -> int:
     parser.add_argument("--speed-frames", type=int, default=8)
     parser.add_argument("--long-frames", type=int, default=1000)
     parser.add_argument("--parts", default="1,2,3", help="which parts to run, e.g. 3 (4: the long clip's memory)")
+    parser.add_argument("--runs", type=Path, action="append", default=None,
+                        help="part 1: a crossval.py runs folder; each subject matted by the fold run that held it out")
     args = parser.parse_args(argv)
     parts = set(args.parts.split(","))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         if "1" in parts:
-            quality(args.data, args.subjects.split(","), folder)
+            quality(args.data, args.subjects.split(","), folder, args.runs)
         if "2" in parts:
             auto_flicker(args.data, folder)
         if "3" in parts:

@@ -12,6 +12,7 @@ import numpy as np
 from matting_studio.core.errors import MattingError
 
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R BT.601
+CURRENT_FRAME = 2  # the cues are frames t-2, t-1, t, t+1: the current one is channel 2
 
 
 def grayscale(image: np.ndarray) -> np.ndarray:
@@ -32,13 +33,14 @@ def motion_cues(frames: np.ndarray | Sequence[np.ndarray]) -> np.ndarray:
 
 
 def motion_cues_for_sequence(frames: Sequence[np.ndarray], index: int) -> np.ndarray:
-    """The four frames ``index-2 .. index+1`` of a sequence (edges repeated), in temporal order."""
+    """The four frames ``index-2 .. index+1`` of a sequence (edges repeated), in temporal order (the current one
+    at :data:`CURRENT_FRAME`)."""
     if not frames:
         raise MattingError("Motion cues need at least one frame.")
     if not 0 <= index < len(frames):
         raise MattingError(f"Frame index {index} is outside the sequence of {len(frames)} frames.")
     shape = np.asarray(frames[0]).shape[:2]
-    picks = [min(max(i, 0), len(frames) - 1) for i in range(index - 2, index + 2)]
+    picks = [min(max(i, 0), len(frames) - 1) for i in range(index - CURRENT_FRAME, index - CURRENT_FRAME + 4)]
     out = []
     for i in picks:
         gray = grayscale(frames[i])

@@ -32,6 +32,8 @@ class AugmentConfig:
     palette: float = 0.15  # probability of a background painted in the subject's colours (synthetic.palette_background)
     procedural_background: float = 0.15  # probability of a generated background (synthetic.procedural_background)
     background_blur: float = 0.2  # probability of an out-of-focus background (Gaussian, sigma 1–6 px)
+    wide_band: float = 0.0  # probability of wide unknown bands (datasets.WIDE_BAND): the adaptive band's and wide strokes'
+    moving_subject: float = 0.0  # probability of a 4-frame clip of the subject moving (moving_frames): real motion cues
     noise_std: float = 0.02  # maximum Gaussian noise of the composite
     jpeg_probability: float = 0.25
     jpeg_quality: tuple[int, int] = (40, 95)
@@ -100,6 +102,55 @@ def union(fg1: np.ndarray, a1: np.ndarray, fg2: np.ndarray, a2: np.ndarray) -> t
     fg = (a1[..., None] * fg1 + weight2 * fg2) / np.maximum(alpha[..., None], 1e-6)
     fg = np.where(alpha[..., None] > 1e-6, fg, fg1)
     return np.clip(fg, 0, 1).astype(np.float32), np.clip(alpha, 0, 1).astype(np.float32)
+
+
+MAX_SPEED = 6.0  # px per frame of a moving subject (moving_frames), at the training crop's scale
+PAN_JITTER = 0.5  # px: the background's misalignment left after the video's global alignment
+
+
+def motion_blur(fg: np.ndarray, alpha: np.ndarray, velocity: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Foreground and alpha smeared along ``velocity`` (px, the distance travelled while the shutter is open): the
+    premultiplied colour and the alpha are blurred by one line kernel, so the result is still a true alpha."""
+    length = float(np.hypot(*velocity))
+    if length < 1.0:
+        return fg, alpha
+    size = int(np.ceil(length)) | 1
+    kernel = np.zeros((size, size), np.float32)
+    c = size // 2
+    ux, uy = velocity[0] / length, velocity[1] / length
+    for t in np.linspace(-length / 2, length / 2, 2 * size + 1):
+        kernel[int(round(c + t * uy)), int(round(c + t * ux))] += 1.0
+    kernel /= kernel.sum()
+    a = cv2.filter2D(alpha, -1, kernel, borderType=cv2.BORDER_REPLICATE)
+    premultiplied = cv2.filter2D(fg * alpha[..., None], -1, kernel, borderType=cv2.BORDER_REPLICATE)
+    blurred = np.where(a[..., None] > 1e-4, premultiplied / np.maximum(a[..., None], 1e-4), fg)
+    return np.clip(blurred, 0, 1).astype(np.float32), np.clip(a, 0, 1).astype(np.float32)
+
+
+def moving_frames(fg: np.ndarray, alpha: np.ndarray, bg: np.ndarray, rng: np.random.Generator,
+                  current: int = 2) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Four composites of the subject moving over ``bg`` at a random velocity (1 to ``MAX_SPEED`` px per frame),
+    with motion blur, frame ``current`` being the sample itself; the background keeps up to ``PAN_JITTER`` px of
+    misalignment (the video's cues are aligned on the background first).
+
+    Returns the current frame's foreground ``(S, S, 3)`` and alpha ``(S, S)`` (blurred: the training targets) and
+    the four composites ``(S, S, 3)`` in temporal order."""
+    h, w = alpha.shape
+    speed, angle = rng.uniform(1.0, MAX_SPEED), rng.uniform(0, 2 * np.pi)
+    v = (speed * np.cos(angle), speed * np.sin(angle))
+    blur_fg, blur_alpha = motion_blur(fg, alpha, tuple(x * rng.uniform(0.0, 1.0) for x in v))
+    frames = []
+    for k in range(4):
+        t = k - current
+        m = np.float32([[1, 0, t * v[0]], [0, 1, t * v[1]]])
+        f = cv2.warpAffine(blur_fg, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        a = cv2.warpAffine(blur_alpha, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)[..., None]
+        jitter = np.float32([[1, 0, 0], [0, 1, 0]])
+        if t:
+            jitter[:, 2] = rng.uniform(-PAN_JITTER, PAN_JITTER, size=2)
+        b = cv2.warpAffine(bg, jitter, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        frames.append(np.clip(a * f + (1 - a) * b, 0, 1).astype(np.float32))
+    return blur_fg, blur_alpha, frames
 
 
 def degrade(image: np.ndarray, config: AugmentConfig, rng: np.random.Generator) -> np.ndarray:

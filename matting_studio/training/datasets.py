@@ -28,7 +28,7 @@ import numpy as np
 
 from matting_studio.core import dataset_layout as layout, imageio
 from matting_studio.core.errors import DatasetError
-from matting_studio.core.motion import grayscale
+from matting_studio.core.motion import CURRENT_FRAME, grayscale
 from matting_studio.core.trimap import UNKNOWN
 from matting_studio.training import augment as aug
 from matting_studio.training.imperfect_segmentation import imperfect_segmentation, random_trimap
@@ -36,6 +36,11 @@ from matting_studio.training.synthetic import (defocus, lookalike_background, pa
                                               procedural_background, synthetic_foreground)
 
 MAX_BACKGROUND_SIDE = 1024
+# Wide bands (``AugmentConfig.wide_band``): the drawn trimap's sides reach this fraction of the crop, and the
+# automatic trimap is the adaptive band with its narrowest half-width in this range (px). At the networks' working
+# resolution a 6 MP photo's adaptive band is up to ~50 px wide outside the mask, an alphamatting photo's ~50 too.
+WIDE_BAND = 0.25
+ADAPTIVE_BASE = (3, 8)
 
 
 def pair_foregrounds(root: Path, stems: Optional[Sequence[str]] = None) -> list[tuple[str, Path, Path, Optional[Path]]]:
@@ -177,13 +182,19 @@ class CompositionDataset:
                 bg = lookalike_background(fg, alpha, bg, rng)
             elif rng.random() < cfg.palette:
                 bg = palette_background(fg, alpha, bg, rng)
-        image = alpha[..., None] * fg + (1 - alpha[..., None]) * bg  # composite after all fg augmentation
+        frames = None
+        if self.augment and cfg.moving_subject > 0 and rng.random() < cfg.moving_subject:  # no draw when off
+            fg, alpha, frames = aug.moving_frames(fg, alpha, bg, rng, current=CURRENT_FRAME)
+            image = frames[CURRENT_FRAME]
+        else:
+            image = alpha[..., None] * fg + (1 - alpha[..., None]) * bg  # composite after all fg augmentation
         if self.augment:
             image = aug.degrade(image, cfg, rng)
-        trimap = random_trimap(alpha, rng)
-        motion = self._motion(image, rng)
+        wide = self.augment and cfg.wide_band > 0 and rng.random() < cfg.wide_band  # no draw when off
+        trimap = random_trimap(alpha, rng, high=int(self.crop * WIDE_BAND) if wide else None)
+        motion = self._motion(image, rng) if frames is None else self._moving_cues(image, frames, rng)
         soft_seg = imperfect_segmentation(alpha, rng)
-        seg_trimap = seg_trimap_like_pipeline(soft_seg, rng)
+        seg_trimap = seg_trimap_like_pipeline(soft_seg, rng, image=image if wide else None)
         out = {"image": image, "alpha": alpha, "fg": fg, "bg": bg, "soft_seg": soft_seg, "motion": motion,
                "trimap": trimap, "seg_trimap": seg_trimap}
         if prior_key is not None:
@@ -214,6 +225,15 @@ class CompositionDataset:
             else:
                 frames.append(gray)
         return np.stack(frames, -1)
+
+    def _moving_cues(self, image: np.ndarray, frames: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
+        """``(S, S, 4)``: the grayscale of a moving subject's four frames, the current one being ``image`` (already
+        degraded); each neighbour is degraded on its own, as a video's frames are."""
+        seeds = rng.integers(0, 2**31, size=len(frames))
+        grays = [grayscale(image if k == CURRENT_FRAME else
+                           aug.degrade(frame, self.augmentation, np.random.default_rng(int(seeds[k]))))
+                 for k, frame in enumerate(frames)]
+        return np.stack(grays, -1)
 
     def _real_sample(self, rng: np.random.Generator, prior_key: Optional[str]) -> dict[str, np.ndarray]:
         """A crop of a labelled photo on its own background, with one of the dataset's benchmark trimaps
@@ -319,11 +339,18 @@ def _with_unknown(sample: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return sample
 
 
-def seg_trimap_like_pipeline(soft_seg: np.ndarray, rng: np.random.Generator, high: Optional[int] = None) -> np.ndarray:
+def seg_trimap_like_pipeline(soft_seg: np.ndarray, rng: np.random.Generator, high: Optional[int] = None,
+                             image: Optional[np.ndarray] = None) -> np.ndarray:
     """The automatic pipeline's trimap (erode / dilate the soft mask) with random radii up to ``high``
-    (default a 16th of the shorter side), errors included."""
+    (default a 16th of the shorter side), errors included. With ``image`` ``(S, S, 3)``: the pipeline's adaptive
+    band instead (``core.adaptive_band``, wide where the image has thin structure outside the mask), its narrowest
+    half-width drawn from ``ADAPTIVE_BASE``."""
     from matting_studio.core.trimap import trimap_from_mask
 
+    if image is not None:
+        from matting_studio.core.adaptive_band import adaptive_trimap
+
+        return adaptive_trimap(soft_seg, image, band=int(rng.integers(ADAPTIVE_BASE[0], ADAPTIVE_BASE[1] + 1)))
     high = high or max(3, min(soft_seg.shape) // 16)
     return trimap_from_mask(soft_seg, erode=int(rng.integers(2, high + 1)), dilate=int(rng.integers(2, high + 1)))
 

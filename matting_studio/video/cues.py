@@ -11,7 +11,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from matting_studio.core.motion import grayscale, motion_cues
+from matting_studio.core.motion import CURRENT_FRAME, grayscale, motion_cues
 from matting_studio.video.align import estimate_shift, warp
 
 
@@ -43,7 +43,7 @@ def frames_with_cues(frames: Iterable[np.ndarray], *, align: bool = True) -> Ite
             offsets[current + 1] = (-shifts[current + 1][0], -shifts[current + 1][1])
         offsets[current] = (0.0, 0.0)
         aligned = {k: warp(grays[k], offsets[k]) for k in offsets}
-        picks = [min(max(k, 0), len(grays) - 1) for k in range(current - 2, current + 2)]
+        picks = [min(max(k, 0), len(grays) - 1) for k in range(current - CURRENT_FRAME, current - CURRENT_FRAME + 4)]
         cues = motion_cues([aligned[k] for k in picks])
         return FrameWithCues(
             index=index,

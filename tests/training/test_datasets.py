@@ -212,3 +212,62 @@ def test_real_fraction_zero_keeps_the_composited_samples(tiny_dataset):
     a = CompositionDataset(data, bg, crop=32, seed=5)
     b = CompositionDataset(data, bg, crop=32, seed=5, real_fraction=0.0)
     assert all(torch.equal(a[2][k], b[2][k]) for k in a[2])
+
+
+def test_wide_band_setting_gives_the_adaptive_band_and_wide_drawn_trimaps(tiny_dataset):
+    """``wide_band=1``: every composite's automatic trimap is the adaptive band of its soft segmentation and the
+    drawn trimap may reach a quarter of the crop; ``wide_band=0`` draws nothing extra (samples are unchanged)."""
+    from matting_studio.core.adaptive_band import adaptive_trimap
+
+    data, bg = tiny_dataset
+    plain = CompositionDataset(data, bg, crop=64, seed=2, augmentation=CLEAN)
+    default = CompositionDataset(data, bg, crop=64, seed=2, augmentation=AugmentConfig(**{**CLEAN.to_dict(),
+                                                                                        "wide_band": 0.0}))
+    wide = CompositionDataset(data, bg, crop=64, seed=2, augmentation=AugmentConfig(**{**CLEAN.to_dict(),
+                                                                                     "wide_band": 1.0}))
+    unknown = {"plain": [], "wide": []}
+    for i in range(8):
+        p, d, w = plain.sample(i), default.sample(i), wide.sample(i)
+        assert all(np.array_equal(p[k], d[k]) for k in p)
+        assert set(np.unique(w["seg_trimap"])) <= {0.0, 0.5, 1.0}
+        matches = [np.array_equal(w["seg_trimap"], adaptive_trimap(w["soft_seg"], w["image"], band=b))
+                   for b in range(datasets.ADAPTIVE_BASE[0], datasets.ADAPTIVE_BASE[1] + 1)]
+        assert any(matches)
+        unknown["plain"].append(p["unknown"].mean())
+        unknown["wide"].append(w["unknown"].mean())
+    assert np.mean(unknown["wide"]) > 1.3 * np.mean(unknown["plain"])
+
+
+def test_motion_blur_keeps_a_true_alpha_and_spreads_the_edge_along_the_motion():
+    from matting_studio.training.augment import motion_blur
+
+    alpha = np.zeros((32, 32), np.float32)
+    alpha[:, 16:] = 1.0
+    fg = np.full((32, 32, 3), 0.7, np.float32)
+    blurred_fg, blurred = motion_blur(fg, alpha, (6.0, 0.0))
+    assert np.allclose(blurred_fg[blurred > 1e-3], 0.7, atol=1e-5)  # a uniform subject keeps its colour
+    ramp = blurred[16]
+    assert 3 <= int(((ramp > 0.02) & (ramp < 0.98)).sum()) <= 7 and np.all(np.diff(ramp) >= -1e-6)
+    assert np.array_equal(motion_blur(fg, alpha, (0.0, 6.0))[1][:, 10], alpha[:, 10])  # no smear across the motion
+
+
+def test_moving_subject_samples_carry_the_subjects_real_motion_with_the_current_frame_at_channel_2(tiny_dataset):
+    """``moving_subject=1``: the four cues differ where the subject moves and the current one is the image's gray."""
+    from matting_studio.core.motion import CURRENT_FRAME, grayscale
+
+    data, bg = tiny_dataset
+    cfg = AugmentConfig(**{**CLEAN.to_dict(), "moving_subject": 1.0, "warp_probability": 0.0})
+    moving = CompositionDataset(data, bg, crop=48, seed=4, augmentation=cfg)
+    edges = 0
+    for i in range(6):
+        s = moving.sample(i)
+        cues = s["motion"]
+        assert cues.shape == (48, 48, 4) and 0 <= cues.min() and cues.max() <= 1
+        assert np.allclose(cues[..., CURRENT_FRAME], grayscale(s["image"]), atol=1e-6)
+        edge = (s["alpha"] > 0.05) & (s["alpha"] < 0.95)
+        if edge.sum() > 20:  # a subject edge in the crop: it moved between frames (1–6 px per frame)
+            assert np.abs(cues[..., 0] - cues[..., CURRENT_FRAME]).max() > 0.02
+            edges += 1
+        recomposed = s["alpha"][..., None] * s["fg"] + (1 - s["alpha"][..., None]) * s["bg"]
+        assert np.abs(recomposed - s["image"]).max() < 1e-5  # the targets are the current frame's (blurred) ones
+    assert edges >= 3
