@@ -37,8 +37,8 @@ from matting_studio.training.synthetic import (defocus, lookalike_background, pa
 
 MAX_BACKGROUND_SIDE = 1024
 # Wide bands (``AugmentConfig.wide_band``): the drawn trimap's sides reach this fraction of the crop, and the
-# automatic trimap is the adaptive band with its narrowest half-width in this range (px). At the networks' working
-# resolution a 6 MP photo's adaptive band is up to ~50 px wide outside the mask, an alphamatting photo's ~50 too.
+# automatic trimap is the adaptive band with its narrowest half-width in this range (px), so up to 64 px outside the
+# mask. At the pipeline's working size (1024 px) the widest adaptive band is ~100 px at 6 MP, ~80 px on alphamatting.
 WIDE_BAND = 0.25
 ADAPTIVE_BASE = (3, 8)
 
