@@ -233,9 +233,12 @@ def _auto_rows(args) -> list[dict]:
                          for b in AUTO_BANDS}
             cache.write_text(json.dumps(_auto_run(args, masks, fold, "dlmng", k, pipelines), indent=1))
         rows += json.loads(cache.read_text())
+    from matting_studio.engine import weights as bundled
+
+    shipped = bundled.model_path(bundled.LEARNED_WEIGHTS["dlmng"])
     for name, method in (("shipped dlmng (in-sample)", "dlmng"), ("cf", "cf")) if args.auto_references else ():
         cache = args.runs / f"auto_{method if name == 'cf' else 'shipped'}.json"
-        if not cache.is_file():
+        if not cache.is_file() or (method == "dlmng" and cache.stat().st_mtime < shipped.stat().st_mtime):
             pipelines = {b: Pipeline(segmenter=AUTO_SEGMENTER, method=method, band=b) for b in AUTO_BANDS}
             cache.write_text(json.dumps(_auto_run(args, masks, _all_stems(args.dataset), name, None, pipelines),
                                         indent=1))
