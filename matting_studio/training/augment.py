@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass
 import cv2
 import numpy as np
 
+from matting_studio.core.motion import CURRENT_FRAME
+
 
 @dataclass(frozen=True)
 class AugmentConfig:
@@ -128,7 +130,7 @@ def motion_blur(fg: np.ndarray, alpha: np.ndarray, velocity: tuple[float, float]
 
 
 def moving_frames(fg: np.ndarray, alpha: np.ndarray, bg: np.ndarray, rng: np.random.Generator,
-                  current: int = 2) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+                  current: int = CURRENT_FRAME) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     """Four composites of the subject moving over ``bg`` at a random velocity (1 to ``MAX_SPEED`` px per frame),
     with motion blur, frame ``current`` being the sample itself; the background keeps up to ``PAN_JITTER`` px of
     misalignment (the video's cues are aligned on the background first).

@@ -184,7 +184,7 @@ class CompositionDataset:
                 bg = palette_background(fg, alpha, bg, rng)
         frames = None
         if self.augment and cfg.moving_subject > 0 and rng.random() < cfg.moving_subject:  # no draw when off
-            fg, alpha, frames = aug.moving_frames(fg, alpha, bg, rng, current=CURRENT_FRAME)
+            fg, alpha, frames = aug.moving_frames(fg, alpha, bg, rng)
             image = frames[CURRENT_FRAME]
         else:
             image = alpha[..., None] * fg + (1 - alpha[..., None]) * bg  # composite after all fg augmentation
