@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 import cv2
 import numpy as np
 
-from matting_studio.core.motion import CURRENT_FRAME
+from matting_studio.core.motion import CURRENT_FRAME, grayscale
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class AugmentConfig:
     background_blur: float = 0.2  # probability of an out-of-focus background (Gaussian, sigma 1–6 px)
     wide_band: float = 0.0  # probability of wide unknown bands (datasets.WIDE_BAND): the adaptive band's and wide strokes'
     moving_subject: float = 0.0  # probability of a 4-frame clip of the subject moving (moving_frames): real motion cues
+    monochrome: float = 0.0  # probability of a black-and-white composite (monochrome): colour cannot tell F from B
     noise_std: float = 0.02  # maximum Gaussian noise of the composite
     jpeg_probability: float = 0.25
     jpeg_quality: tuple[int, int] = (40, 95)
@@ -153,6 +154,12 @@ def moving_frames(fg: np.ndarray, alpha: np.ndarray, bg: np.ndarray, rng: np.ran
         b = cv2.warpAffine(bg, jitter, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
         frames.append(np.clip(a * f + (1 - a) * b, 0, 1).astype(np.float32))
     return blur_fg, blur_alpha, frames
+
+
+def monochrome(*colours: np.ndarray) -> list[np.ndarray]:
+    """Each ``(H, W, 3)`` image in [0, 1] as black and white: its luma in all three channels (float32), as a
+    black-and-white photo's foreground and background are."""
+    return [np.repeat(grayscale(c)[..., None], 3, axis=2) for c in colours]
 
 
 def degrade(image: np.ndarray, config: AugmentConfig, rng: np.random.Generator) -> np.ndarray:

@@ -182,6 +182,8 @@ class CompositionDataset:
                 bg = lookalike_background(fg, alpha, bg, rng)
             elif rng.random() < cfg.palette:
                 bg = palette_background(fg, alpha, bg, rng)
+        if self.augment and cfg.monochrome > 0 and rng.random() < cfg.monochrome:  # no draw when off
+            fg, bg = aug.monochrome(fg, bg)
         frames = None
         if self.augment and cfg.moving_subject > 0 and rng.random() < cfg.moving_subject:  # no draw when off
             fg, alpha, frames = aug.moving_frames(fg, alpha, bg, rng)

@@ -271,3 +271,24 @@ def test_moving_subject_samples_carry_the_subjects_real_motion_with_the_current_
         recomposed = s["alpha"][..., None] * s["fg"] + (1 - s["alpha"][..., None]) * s["bg"]
         assert np.abs(recomposed - s["image"]).max() < 1e-5  # the targets are the current frame's (blurred) ones
     assert edges >= 3
+
+
+def test_monochrome_samples_are_black_and_white_composites_with_black_and_white_targets(tiny_dataset):
+    """``monochrome=1``: the composite, its foreground and its background have equal channels (a black-and-white
+    photo) and still composite exactly; ``monochrome=0`` draws nothing extra (samples are unchanged)."""
+    data, bg = tiny_dataset
+    plain = CompositionDataset(data, bg, crop=48, seed=6, real_fraction=0.0, augmentation=CLEAN)
+    off = CompositionDataset(data, bg, crop=48, seed=6, real_fraction=0.0,
+                             augmentation=AugmentConfig(**{**CLEAN.to_dict(), "monochrome": 0.0}))
+    mono = CompositionDataset(data, bg, crop=48, seed=6, real_fraction=0.0,
+                              augmentation=AugmentConfig(**{**CLEAN.to_dict(), "monochrome": 1.0}))
+    coloured = 0
+    for i in range(6):
+        p, o, m = plain.sample(i), off.sample(i), mono.sample(i)
+        assert all(np.array_equal(p[k], o[k]) for k in p)
+        for key in ("image", "fg", "bg"):
+            assert np.abs(m[key] - m[key][..., :1]).max() < 1e-6
+        recomposed = m["alpha"][..., None] * m["fg"] + (1 - m["alpha"][..., None]) * m["bg"]
+        assert np.abs(recomposed - m["image"]).max() < 1e-5
+        coloured += int(np.abs(p["image"] - p["image"][..., :1]).max() > 0.02)
+    assert coloured >= 3  # the same samples without the setting are in colour
