@@ -5,13 +5,14 @@
 
 For each of the five fixed folds below, the recipe is trained on the other 16 images (``RUNS/fold{k}``) and the
 fold's 4 images are matted whole with the run's *last* weights (``model.pt``: no checkpoint is picked by a score),
-with the benchmark's Trimap1 (``trimap/``) and Trimap2 (``trimap2/``). The report (``RUNS/crossval.md`` and
-``.json``) is the mean over all 20 out-of-fold scores next to closed-form, KNN, LBDM, LKM and Random Walk on the
-same images, with per-image wins and losses against the best classical method. ``--final`` also trains the recipe
+with the benchmark's Trimap1 (``trimap/``) and Trimap2 (``trimap2/``). The report
+(``RUNS/scores-DATASET/crossval.md`` and ``.json``: each dataset's scores and caches have their own folder) is the
+mean over all 20 out-of-fold scores next to closed-form, KNN, LBDM, LKM and Random Walk on the same images, with
+per-image wins and losses against the best classical method. ``--final`` also trains the recipe
 once on all 20 images (``RUNS/final``): the weights to ship.
 
 ``--auto`` also scores automatic mode out of fold: each image's soft mask from the combined segmenter (cached in
-``RUNS/auto_masks``), its fixed and its adaptive band's trimap, and DLMN-G with the fold run's weights; whole-image
+``auto_masks`` there), its fixed and its adaptive band's trimap, and DLMN-G with the fold run's weights; whole-image
 SAD / MSE and SAD on the Trimap1 band. ``--auto-references`` adds closed-form and the weights shipped in
 ``models/`` (trained on all 20: in-sample) on the same masks. ``--learned-only`` reports the fold runs without the
 classical rows (which take hours to compute).
@@ -20,8 +21,8 @@ Stages (each resumable: runs continue from ``last.pt``, finished runs and pool s
 ``pool`` makes the shared sample pool (``RUNS/pool``, ``training/sample_pool.py``) with ``--jobs`` processes of
 about equal shares;
 ``train`` runs the folds (``--jobs`` at a time, one torch thread each); ``score`` evaluates. The classical methods'
-scores are cached in ``RUNS/classical_{trimaps}.json`` (the output of ``matting-studio evaluate DATASET --methods
-cf,knn,lbdm,lkm,rw --trimaps T --json ...`` is accepted as is).
+scores are cached in ``RUNS/scores-DATASET/classical_{trimaps}.json`` (the output of ``matting-studio evaluate
+DATASET --methods cf,knn,lbdm,lkm,rw --trimaps T --json ...`` is accepted as is).
 """
 
 from __future__ import annotations
@@ -59,6 +60,17 @@ def _config(args, out: Path, held_out: list[str]):
     values.update(model="dlmng", data_dir=args.dataset, backgrounds_dir=args.backgrounds, out_dir=out,
                   val_stems=held_out, pool_dir=args.runs / "pool", resume=True)
     return TrainConfig.from_dict(values)
+
+
+def _scores_dir(args) -> Path:
+    """Where the scores of ``args.dataset`` (and their caches) go: ``RUNS/scores-NAME-HASH``, one folder per
+    dataset, so that scoring the same runs on another dataset (a black-and-white copy) never reuses these."""
+    import hashlib
+
+    dataset = args.dataset.resolve()
+    folder = args.runs / f"scores-{dataset.name}-{hashlib.sha1(str(dataset).encode()).hexdigest()[:8]}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _all_stems(dataset: Path) -> list[str]:
@@ -127,7 +139,7 @@ def stage_train(args) -> None:
 
 
 def _classical_rows(args, trimaps: str) -> list[dict]:
-    path = args.runs / f"classical_{trimaps}.json"
+    path = _scores_dir(args) / f"classical_{trimaps}.json"
     if not path.is_file():
         from matting_studio.cli import main
 
@@ -148,7 +160,7 @@ def _learned_rows(args, trimaps: str) -> list[dict]:
         if not weights.is_file():
             print(f"fold{k}: not trained yet ({weights})")
             continue
-        cache = args.runs / f"fold{k}" / f"scores_{trimaps}.json"
+        cache = _scores_dir(args) / f"fold{k}_{trimaps}.json"
         if cache.is_file() and cache.stat().st_mtime > weights.stat().st_mtime:  # scored after its last training
             rows += json.loads(cache.read_text())
             continue
@@ -168,12 +180,12 @@ def _learned_rows(args, trimaps: str) -> list[dict]:
 
 
 def _auto_masks(args) -> dict[str, np.ndarray]:
-    """Every image's soft mask from :data:`AUTO_SEGMENTER` ``(H, W)`` in [0, 1], cached in ``RUNS/auto_masks``
+    """Every image's soft mask from :data:`AUTO_SEGMENTER` ``(H, W)`` in [0, 1], cached in ``auto_masks``
     (no fold trains a segmenter, so one mask serves every run)."""
     from matting_studio.core import imageio
     from matting_studio.engine.pipeline import Pipeline
 
-    folder = args.runs / "auto_masks"
+    folder = _scores_dir(args) / "auto_masks"
     folder.mkdir(exist_ok=True)
     segmenter, masks = None, {}
     for stem in _all_stems(args.dataset):
@@ -218,7 +230,7 @@ def _auto_rows(args) -> list[dict]:
     """Automatic mode (no trimap) out of fold: each image's :data:`AUTO_SEGMENTER` mask → the fixed and the
     adaptive band's trimap → DLMN-G with the weights of the fold run that never saw it. With ``--auto-references``
     also closed-form (fast) and the weights shipped in ``models/`` (trained on all 20 images: in-sample) on the
-    same masks, each cached in ``RUNS/auto_{name}.json``."""
+    same masks, each cached in ``auto_{name}.json``."""
     from matting_studio.engine.pipeline import Pipeline
 
     masks = _auto_masks(args)
@@ -227,7 +239,7 @@ def _auto_rows(args) -> list[dict]:
         weights = args.runs / f"fold{k}" / "model.pt"
         if not weights.is_file():
             continue
-        cache = args.runs / f"fold{k}" / "scores_auto.json"
+        cache = _scores_dir(args) / f"fold{k}_auto.json"
         if not (cache.is_file() and cache.stat().st_mtime > weights.stat().st_mtime):
             pipelines = {b: Pipeline(segmenter=AUTO_SEGMENTER, method="dlmng", weights=weights, band=b)
                          for b in AUTO_BANDS}
@@ -237,7 +249,7 @@ def _auto_rows(args) -> list[dict]:
 
     shipped = bundled.model_path(bundled.LEARNED_WEIGHTS["dlmng"])
     for name, method in (("shipped dlmng (in-sample)", "dlmng"), ("cf", "cf")) if args.auto_references else ():
-        cache = args.runs / f"auto_{method if name == 'cf' else 'shipped'}.json"
+        cache = _scores_dir(args) / f"auto_{method if name == 'cf' else 'shipped'}.json"
         if not cache.is_file() or (method == "dlmng" and cache.stat().st_mtime < shipped.stat().st_mtime):
             pipelines = {b: Pipeline(segmenter=AUTO_SEGMENTER, method=method, band=b) for b in AUTO_BANDS}
             cache.write_text(json.dumps(_auto_run(args, masks, _all_stems(args.dataset), name, None, pipelines),
@@ -306,8 +318,8 @@ def stage_score(args) -> None:
         sections.append(text)
     report = "\n\n".join(sections)
     print(report)
-    (args.runs / "crossval.md").write_text(report + "\n", encoding="utf-8")
-    (args.runs / "crossval.json").write_text(json.dumps(summaries, indent=1), encoding="utf-8")
+    (_scores_dir(args) / "crossval.md").write_text(report + "\n", encoding="utf-8")
+    (_scores_dir(args) / "crossval.json").write_text(json.dumps(summaries, indent=1), encoding="utf-8")
 
 
 def main() -> int:

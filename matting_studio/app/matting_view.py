@@ -243,8 +243,11 @@ class MattingView(QWidget):
     # -- sessions --------------------------------------------------------------------------------------
 
     def new_session(self, image: np.ndarray, gt_alpha=None, trimap=None) -> MattingSession:
+        # automatic mode picks per image (a black-and-white photo with a trimap: closed-form; Pipeline.method_for)
+        main = (self.pipeline.method_for(image, trimap_given=trimap is not None)
+                if self.default_method == self.pipeline.method else self.default_method)
         return MattingSession(self.pipeline, image, gt_alpha=gt_alpha, trimap=trimap, runner=self.runner,
-                              main_method=self.default_method, comparison=self._comparison(),
+                              main_method=main, comparison=self._comparison(),
                               preview=CompositeOptions(color=self.background))
 
     def load(self, image: np.ndarray, gt_alpha=None, trimap=None, key: Optional[Hashable] = None,

@@ -14,6 +14,7 @@ Feature scaling and neighbour counts are pymatting's (``knn_laplacian``: 20 neig
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from typing import Optional
 
 import cv2
@@ -58,7 +59,7 @@ def knn_band_alpha(image: np.ndarray, trimap: np.ndarray, init: Optional[np.ndar
 
 def _solve(image: np.ndarray, trimap: np.ndarray, init: Optional[np.ndarray], seed: int) -> np.ndarray:
     """:func:`knn_band_alpha` at the given scale."""
-    from scipy.sparse import coo_matrix, diags
+    from scipy.sparse import diags
     from scipy.spatial import cKDTree
 
     from matting_studio.classical._solver import cg
@@ -80,23 +81,17 @@ def _solve(image: np.ndarray, trimap: np.ndarray, init: Optional[np.ndarray], se
     rgb = image.reshape(-1, 3)[cand]
     xn = (xs / max(w - 1, 1)).astype(np.float32)
     yn = (ys / max(h - 1, 1)).astype(np.float32)
+    feats = [np.column_stack([rgb, weight * xn, weight * yn]).astype(np.float32) for _, weight in NEIGHBOURS]
+    with ThreadPoolExecutor(len(feats)) as pool:  # the trees are built side by side (the build releases the GIL)
+        trees = list(pool.map(cKDTree, feats))
     rows, cols = [], []
-    for k, weight in NEIGHBOURS:
-        feats = np.column_stack([rgb, weight * xn, weight * yn]).astype(np.float32)
+    for (k, _), tree, f in zip(NEIGHBOURS, trees, feats):
         k_eff = min(k + 1, cand.size)
-        _, nb = cKDTree(feats).query(feats[:nu], k=k_eff, workers=QUERY_WORKERS)
+        _, nb = tree.query(f[:nu], k=k_eff, workers=QUERY_WORKERS)
         nb = nb[:, 1:] if k_eff > 1 else nb  # drop the pixel itself
         rows.append(np.repeat(np.arange(nu), nb.shape[1]))
         cols.append(nb.ravel())
-    rows, cols = np.concatenate(rows), np.concatenate(cols)
-    n = cand.size
-    a = coo_matrix((np.ones(rows.size, np.float64), (rows, cols)), shape=(nu, n)).tocsr()
-    a_uu, a_uk = a[:, :nu], a[:, nu:]
-    w_uu = a_uu + a_uu.T  # symmetric links among unknown pixels
-    degree = np.asarray(w_uu.sum(axis=1)).ravel() + np.asarray(a_uk.sum(axis=1)).ravel()
-    alpha_known = trimap.reshape(-1)[cand[nu:]].astype(np.float64)
-    rhs = a_uk @ alpha_known
-    system = (diags(degree) - w_uu).tocsr()
+    system, rhs, degree = _system(np.concatenate(rows), np.concatenate(cols), nu, trimap.reshape(-1)[cand[nu:]])
     isolated = degree <= 0
     if isolated.any():  # no links at all: keep the starting guess there
         system = system + diags(isolated.astype(np.float64))
@@ -107,3 +102,25 @@ def _solve(image: np.ndarray, trimap: np.ndarray, init: Optional[np.ndarray], se
     flat = out.reshape(-1)
     flat[u_idx] = np.clip(x, 0, 1)
     return flat.reshape(h, w)
+
+
+def _system(rows: np.ndarray, cols: np.ndarray, nu: int, alpha_known: np.ndarray):
+    """The reduced KNN system ``(D − W_UU, W_UK α_K)`` from the links ``rows[i] → cols[i]`` (unknown pixel → candidate;
+    candidates below ``nu`` are the unknown pixels, the rest known with alpha ``alpha_known``), each of weight 1.
+
+    Links among unknown pixels count both ways (``W_UU = A_UU + A_UUᵀ``); a pixel's degree sums its links both ways
+    and to known pixels. Built as one sparse matrix in one conversion: ``(nu, nu)`` CSR, ``rhs`` and the degrees
+    ``(nu,)``."""
+    from scipy.sparse import coo_matrix
+
+    inner = cols < nu
+    r_in, c_in = rows[inner], cols[inner]
+    r_out = rows[~inner]
+    degree = (np.bincount(r_in, minlength=nu) + np.bincount(c_in, minlength=nu)
+              + np.bincount(r_out, minlength=nu)).astype(np.float64)
+    rhs = np.bincount(r_out, weights=alpha_known[cols[~inner] - nu].astype(np.float64), minlength=nu)
+    diagonal = np.arange(nu)
+    i = np.concatenate([r_in, c_in, diagonal])
+    j = np.concatenate([c_in, r_in, diagonal])
+    values = np.concatenate([np.full(2 * r_in.size, -1.0), degree])
+    return coo_matrix((values, (i, j)), shape=(nu, nu)).tocsr(), rhs, degree

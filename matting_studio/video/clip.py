@@ -53,6 +53,7 @@ class ClipMatting:
         self.options = options
         self._soft: Optional[np.ndarray] = None  # previous frame's smoothed soft mask
         self._alpha: Optional[np.ndarray] = None  # previous frame's smoothed alpha
+        self._method: Optional[str] = None  # chosen on the first frame matted, kept for the clip (no switching)
 
     def step(
         self, frame: FrameWithCues, *, trimap: Optional[np.ndarray] = None, cancel: Optional[CancelToken] = None
@@ -68,7 +69,10 @@ class ClipMatting:
             soft = blend(previous, soft, gate * agreement(previous, soft))
         check_cancel(cancel)
         motion = frame.cues if self.options.motion_cues else None
-        result = self.pipeline.run(frame.image, trimap=trimap, soft_mask=soft, motion=motion, cancel=cancel)
+        if self._method is None:
+            self._method = self.pipeline.method_for(frame.image, trimap_given=trimap is not None)
+        result = self.pipeline.run(frame.image, trimap=trimap, soft_mask=soft, motion=motion, method=self._method,
+                                   cancel=cancel)
         previous = None if self._alpha is None else warp(self._alpha, shift)
         alpha = blend(previous, result.alpha, gate * agreement(previous, result.alpha))
         known = result.trimap != UNKNOWN

@@ -110,6 +110,43 @@ class FrameStore:
             (self.folder / name).unlink(missing_ok=True)
 
 
+class FrameWriter:
+    """Writes the cut-outs of a :class:`FrameStore` in a thread while the next frame is matted (PNG encoding
+    releases the GIL); at most ``MAX_PENDING`` frames wait, so memory stays flat. A failed write raises at the next
+    :meth:`write` or :meth:`flush`."""
+
+    MAX_PENDING = 2
+
+    def __init__(self, store: FrameStore) -> None:
+        from collections import deque
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.store = store
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="frame-writer")
+        self._pending = deque()
+
+    def write(self, index: int, foreground: np.ndarray, alpha: np.ndarray) -> None:
+        """Queue frame ``index``'s cut-out: foreground ``(H, W, 3)`` and alpha ``(H, W)``, float in [0, 1]."""
+        while len(self._pending) >= self.MAX_PENDING:
+            self._pending.popleft().result()
+        self._pending.append(self._pool.submit(lambda: self.store.write(index, cutout_rgba(foreground, alpha))))
+
+    def flush(self) -> None:
+        """Wait until every queued frame is on disk."""
+        while self._pending:
+            self._pending.popleft().result()
+
+    def __enter__(self) -> "FrameWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            if exc[0] is None:
+                self.flush()
+        finally:
+            self._pool.shutdown(wait=True)
+
+
 def _identity(source: FrameSource, pipeline, options: VideoOptions) -> dict:
     """What a resumed job must share with the one it continues."""
     files = [source.path] if isinstance(source, VideoFileSource) else source.files
@@ -188,20 +225,24 @@ def convert(
         clip = ClipMatting(pipeline, options)
         clip.load_state(state)
         done = last_done
-        try:
-            for frame in frames_with_cues(source.frames(), align=options.align):
-                check_cancel(cancel)
-                if frame.index <= last_done:
-                    continue
-                matte = clip.step(frame, cancel=cancel)
-                store.write(frame.index, cutout_rgba(matte.foreground, matte.alpha))
-                done = frame.index
-                if (done + 1) % CHECKPOINT_EVERY == 0:
-                    store.save_state(done, clip.state())
-                matting_report(done)
-        except Cancelled:
-            store.save_state(done, clip.state())
-            raise
+        with FrameWriter(store) as writer:
+            try:
+                for frame in frames_with_cues(source.frames(), align=options.align):
+                    check_cancel(cancel)
+                    if frame.index <= last_done:
+                        continue
+                    matte = clip.step(frame, cancel=cancel)
+                    writer.write(frame.index, matte.foreground, matte.alpha)
+                    done = frame.index
+                    if (done + 1) % CHECKPOINT_EVERY == 0:
+                        writer.flush()  # a saved state promises every frame up to it is on disk
+                        store.save_state(done, clip.state())
+                    matting_report(done)
+            except Cancelled:
+                writer.flush()
+                store.save_state(done, clip.state())
+                raise
+            writer.flush()
         frames_done = done + 1
         store.save_state(done, clip.state())
         store.write_job({"identity": identity, "done": True, "frames": frames_done})

@@ -314,3 +314,28 @@ def test_the_refine_edge_brush_paints_unknown_on_the_photo_and_re_solves_only_it
     stroke = matting.session.strokes[-1]
     assert stroke.refine and stroke.value == 0.5 and matting.trimap[3, 6] == 0.5
     assert "refine-edge stroke" in window.undo_action.text()
+
+
+class PerImagePipeline(DiscPipeline):
+    """Automatic mode's per-image choice (``Pipeline.method_for``): black-and-white images with a trimap get
+    ``knn`` here."""
+
+    def method_for(self, image, *, trimap_given=False):
+        from matting_studio.core.monochrome import is_monochrome
+
+        return "knn" if trimap_given and is_monochrome(image) else self.method
+
+
+def test_a_new_image_gets_automatic_modes_method_for_it_until_the_user_chooses(make_window, qtbot,
+                                                                              synthetic_composite):
+    window = make_window(PerImagePipeline)
+    qtbot.addWidget(window)
+    matting = window.matting
+    image = synthetic_composite["image"]
+    gray = np.repeat((image @ np.array([0.299, 0.587, 0.114], np.float32))[..., None], 3, axis=2)
+    trimap = synthetic_composite["trimap"]
+    assert matting.new_session(image, trimap=trimap).main_method == "cf"
+    assert matting.new_session(gray).main_method == "cf"
+    assert matting.new_session(gray, trimap=trimap).main_method == "knn"
+    matting.default_method = "lkm"  # a pipeline set for one method (set_pipeline) is not automatic mode
+    assert matting.new_session(gray, trimap=trimap).main_method == "lkm"

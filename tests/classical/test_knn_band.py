@@ -73,3 +73,24 @@ def test_the_neighbour_queries_on_every_core_give_the_one_thread_result(monkeypa
     one = knn_band_alpha(image, trimap)
     monkeypatch.setattr(knn_band, "QUERY_WORKERS", -1)
     assert np.array_equal(knn_band_alpha(image, trimap), one)
+
+
+def test_the_system_is_the_symmetrised_graph_reduced_to_the_unknown_pixels():
+    """``_system`` against the textbook assembly: ``A`` (unknown → candidate links, repeats add up),
+    ``W_UU = A_UU + A_UUᵀ``, ``D`` its row sums plus the links to known pixels, ``rhs = A_UK α_K``."""
+    from scipy.sparse import coo_matrix
+
+    from matting_studio.classical.knn_band import _system
+
+    rng = np.random.default_rng(0)
+    nu, n = 40, 70
+    rows = np.repeat(np.arange(nu), 6)
+    cols = rng.integers(0, n, rows.size)
+    alpha_known = rng.random(n - nu).astype(np.float32)
+    a = coo_matrix((np.ones(rows.size), (rows, cols)), shape=(nu, n)).tocsr()
+    w_uu, a_uk = a[:, :nu] + a[:, :nu].T, a[:, nu:]
+    degree = np.asarray(w_uu.sum(axis=1)).ravel() + np.asarray(a_uk.sum(axis=1)).ravel()
+    system, rhs, got_degree = _system(rows, cols, nu, alpha_known)
+    assert np.allclose(system.toarray(), np.diag(degree) - w_uu.toarray())
+    assert np.allclose(rhs, a_uk @ alpha_known.astype(np.float64))
+    assert np.allclose(got_degree, degree)

@@ -242,3 +242,24 @@ def test_no_hole_in_the_sample_astronauts_suit():
     result = Pipeline(device="cpu").run(load_image(sample).rgb)
     patch = result.alpha[336:380, 276:322]  # the name patch, where the person mask is unsure
     assert (patch < 0.5).sum() < 20, (patch < 0.5).sum()  # without the fill: 950 px see-through (DLMN-G → SSRN)
+
+
+def test_automatic_mode_mattes_black_and_white_photos_with_a_trimap_by_closed_form_unless_a_method_is_chosen(
+        synthetic_composite):
+    from matting_studio.core.monochrome import is_monochrome
+
+    c = synthetic_composite
+    gray = np.repeat((c["image"] @ np.array([0.299, 0.587, 0.114], np.float32))[..., None], 3, axis=2)
+    assert not is_monochrome(c["image"]) and is_monochrome(gray)
+    automatic = Pipeline(device="cpu")
+    assert automatic.method == "dlmng"  # the shipped default (tests/engine/test_bundled_weights.py)
+    bw = automatic.run(gray, trimap=c["trimap"])
+    assert bw.method == pipeline_mod.MONOCHROME_METHOD == "cf" and pipeline_mod.MONOCHROME_NOTE in bw.warnings
+    colour = automatic.run(c["image"], trimap=c["trimap"])
+    assert colour.method == "dlmng" and pipeline_mod.MONOCHROME_NOTE not in colour.warnings
+    chosen = Pipeline(device="cpu", method="dlmng").run(gray, trimap=c["trimap"])
+    assert chosen.method == "dlmng" and not chosen.warnings
+    segmented = automatic.run(gray, soft_mask=np.clip((c["alpha"] - 0.5) * 1.5 + 0.5, 0, 1))
+    assert segmented.method == "dlmng"  # its own segmentation's trimap stays with the learned matting
+    cf = Pipeline(device="cpu", method="cf").run(gray, trimap=c["trimap"]).alpha
+    np.testing.assert_allclose(bw.alpha, cf, atol=1e-4)

@@ -51,3 +51,16 @@ def test_cancel_stops_between_frames(fake_pipeline):
             if matte.index == 1:
                 token.cancel()
     assert done == [0, 1]
+
+
+def test_the_method_is_chosen_on_the_first_frame_and_kept_for_the_whole_clip(fake_pipeline):
+    """A clip never switches method mid-way (e.g. a fade to black would look black-and-white)."""
+    asked = []
+
+    def method_for(image, *, trimap_given=False):
+        asked.append(image)
+        return "cf" if len(asked) == 1 else "dlmng"
+
+    fake_pipeline.method_for = method_for
+    list(matte_frames(disc_frames(5), fake_pipeline))
+    assert len(asked) == 1 and fake_pipeline.methods == ["cf"] * 5

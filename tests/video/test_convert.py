@@ -104,3 +104,27 @@ def test_a_changed_job_starts_again(tmp_path, fake_pipeline):
                 progress=lambda f, m: token.cancel() if m.startswith("Matting frame 2 ") else None)
     result = convert(clip, out, pipeline=fake_pipeline, options=VideoOptions(smoothing=0.3))
     assert result.resumed_from == 0 and len(decode(out)[0]) == 5
+
+
+def test_the_frame_writer_has_every_frame_on_disk_after_a_flush_and_reports_a_failed_write(tmp_path):
+    from matting_studio.core.errors import ImageWriteError
+    from matting_studio.video.convert import FrameWriter
+
+    store = FrameStore(tmp_path)
+    fg, alpha = np.full((6, 8, 3), 0.5, np.float32), np.linspace(0, 1, 48, dtype=np.float32).reshape(6, 8)
+    with FrameWriter(store) as writer:
+        for i in range(5):
+            writer.write(i, fg, alpha)
+            assert len(writer._pending) <= FrameWriter.MAX_PENDING
+        writer.flush()
+        assert sorted(p.name for p in tmp_path.glob("frame_*.png")) == [f"frame_{i:06d}.png" for i in range(5)]
+    np.testing.assert_array_equal(store.read(4)[..., 3], np.round(alpha * 255).astype(np.uint8))
+
+    class Failing(FrameStore):
+        def write(self, index, rgba):
+            raise ImageWriteError(f"Frame {index + 1} could not be encoded as PNG.")
+
+    with pytest.raises(ImageWriteError, match="Frame 1"):
+        with FrameWriter(Failing(tmp_path / "x")) as writer:
+            writer.write(0, fg, alpha)
+            writer.flush()

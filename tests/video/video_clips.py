@@ -92,14 +92,19 @@ class FakePipeline:
 
     def __init__(self) -> None:
         self.motions: list = []
+        self.methods: list = []  # the method each frame was matted with
 
     def segment(self, image, *, progress=None, cancel=None):
         return np.clip((grayscale(image) - 0.45) * 6.0, 0, 1).astype(np.float32)
 
-    def run(self, image, *, trimap=None, soft_mask=None, motion=None, progress=None, cancel=None):
+    def method_for(self, image, *, trimap_given=False):
+        return self.method
+
+    def run(self, image, *, trimap=None, soft_mask=None, motion=None, method=None, progress=None, cancel=None):
         if cancel is not None:
             cancel.raise_if_cancelled()
         self.motions.append(motion)
+        self.methods.append(method)
         if soft_mask is None:
             soft_mask = self.segment(image)
         trimap = trimap_from_mask(soft_mask, band=3) if trimap is None else trimap
