@@ -59,7 +59,6 @@ def knn_band_alpha(image: np.ndarray, trimap: np.ndarray, init: Optional[np.ndar
 
 def _solve(image: np.ndarray, trimap: np.ndarray, init: Optional[np.ndarray], seed: int) -> np.ndarray:
     """:func:`knn_band_alpha` at the given scale."""
-    from scipy.sparse import diags
     from scipy.spatial import cKDTree
 
     from matting_studio.classical._solver import cg
@@ -84,43 +83,49 @@ def _solve(image: np.ndarray, trimap: np.ndarray, init: Optional[np.ndarray], se
     feats = [np.column_stack([rgb, weight * xn, weight * yn]).astype(np.float32) for _, weight in NEIGHBOURS]
     with ThreadPoolExecutor(len(feats)) as pool:  # the trees are built side by side (the build releases the GIL)
         trees = list(pool.map(cKDTree, feats))
-    rows, cols = [], []
+    links = []
     for (k, _), tree, f in zip(NEIGHBOURS, trees, feats):
         k_eff = min(k + 1, cand.size)
         _, nb = tree.query(f[:nu], k=k_eff, workers=QUERY_WORKERS)
-        nb = nb[:, 1:] if k_eff > 1 else nb  # drop the pixel itself
-        rows.append(np.repeat(np.arange(nu), nb.shape[1]))
-        cols.append(nb.ravel())
-    system, rhs, degree = _system(np.concatenate(rows), np.concatenate(cols), nu, trimap.reshape(-1)[cand[nu:]])
+        links.append(nb[:, 1:] if k_eff > 1 else nb.reshape(nu, 1))  # drop the pixel itself
+    matvec, rhs, degree = _system(links, nu, trimap.reshape(-1)[cand[nu:]])
     isolated = degree <= 0
     if isolated.any():  # no links at all: keep the starting guess there
-        system = system + diags(isolated.astype(np.float64))
+        degree = degree + isolated
         rhs = rhs + isolated * out.reshape(-1)[u_idx]
-    inv_diag = 1.0 / np.maximum(system.diagonal(), 1e-12)
+    inv_diag = 1.0 / np.maximum(degree, 1e-12)
     x0 = out.reshape(-1)[u_idx].astype(np.float64)
-    x = cg(system, rhs, x0=x0, rtol=RTOL, maxiter=MAXITER, M=lambda v: inv_diag * v)
+    x = cg(lambda v: degree * v - matvec(v), rhs, x0=x0, rtol=RTOL, maxiter=MAXITER, M=lambda v: inv_diag * v)
     flat = out.reshape(-1)
     flat[u_idx] = np.clip(x, 0, 1)
     return flat.reshape(h, w)
 
 
-def _system(rows: np.ndarray, cols: np.ndarray, nu: int, alpha_known: np.ndarray):
-    """The reduced KNN system ``(D − W_UU, W_UK α_K)`` from the links ``rows[i] → cols[i]`` (unknown pixel → candidate;
-    candidates below ``nu`` are the unknown pixels, the rest known with alpha ``alpha_known``), each of weight 1.
+def _system(links: list[np.ndarray], nu: int, alpha_known: np.ndarray):
+    """The reduced KNN system ``(D − W_UU) α_U = W_UK α_K`` from each neighbour set's links ``(nu, k)`` (unknown
+    pixel → candidate; candidates below ``nu`` are the unknown pixels, the rest known with alpha ``alpha_known``),
+    each of weight 1; a link found twice counts twice.
 
-    Links among unknown pixels count both ways (``W_UU = A_UU + A_UUᵀ``); a pixel's degree sums its links both ways
-    and to known pixels. Built as one sparse matrix in one conversion: ``(nu, nu)`` CSR, ``rhs`` and the degrees
-    ``(nu,)``."""
-    from scipy.sparse import coo_matrix
+    Returns ``(matvec, rhs, degree)``: ``matvec(x) = W_UU x`` with ``W_UU = A_UU + A_UUᵀ`` (links among unknown pixels
+    count both ways), ``rhs = W_UK α_K`` and ``degree`` ``(nu,)``, the links of each pixel both ways and to known
+    pixels (the system's diagonal). Each ``A_UU`` is a CSR matrix made from the links as they are, with the links
+    to known pixels as explicit zeros: no sorting or conversion."""
+    from scipy.sparse import csr_matrix
 
-    inner = cols < nu
-    r_in, c_in = rows[inner], cols[inner]
-    r_out = rows[~inner]
-    degree = (np.bincount(r_in, minlength=nu) + np.bincount(c_in, minlength=nu)
-              + np.bincount(r_out, minlength=nu)).astype(np.float64)
-    rhs = np.bincount(r_out, weights=alpha_known[cols[~inner] - nu].astype(np.float64), minlength=nu)
-    diagonal = np.arange(nu)
-    i = np.concatenate([r_in, c_in, diagonal])
-    j = np.concatenate([c_in, r_in, diagonal])
-    values = np.concatenate([np.full(2 * r_in.size, -1.0), degree])
-    return coo_matrix((values, (i, j)), shape=(nu, nu)).tocsr(), rhs, degree
+    parts, degree, rhs = [], np.zeros(nu), np.zeros(nu)
+    for nb in links:
+        k = nb.shape[1]
+        inner = nb < nu
+        parts.append(csr_matrix((inner.ravel().astype(np.float64), np.where(inner, nb, 0).ravel(),
+                                 np.arange(0, nu * k + 1, k)), shape=(nu, nu)))
+        degree += k + np.bincount(nb[inner], minlength=nu)  # out-links, then in-links from unknown pixels
+        rhs += np.where(inner, 0.0, alpha_known[np.where(inner, 0, nb - nu)]).sum(axis=1)
+
+    def matvec(x: np.ndarray) -> np.ndarray:
+        y = np.zeros_like(x)
+        for a in parts:
+            y += a @ x
+            y += a.T @ x
+        return y
+
+    return matvec, rhs, degree
