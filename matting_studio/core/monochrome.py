@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from matting_studio.core.motion import grayscale
+
 CHROMA_TOLERANCE = 0.02  # chroma (B − Y, R − Y; channels in [0, 1]) off its brightness's median: still monochrome
 COLOURED_SHARE = 0.01  # of the pixels may be further off than that
 LUMA_BINS = 32
 SAMPLE_SIDE = 256  # the test looks at about this many pixels along the longer side (a strided view)
-_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 
 def is_monochrome(image: np.ndarray) -> bool:
@@ -22,7 +23,7 @@ def is_monochrome(image: np.ndarray) -> bool:
     image = np.asarray(image)
     step = max(1, max(image.shape[:2]) // SAMPLE_SIDE)
     rgb = np.asarray(image[::step, ::step, :3], np.float32).reshape(-1, 3)
-    luma = rgb @ _LUMA
+    luma = grayscale(rgb[None])[0]
     bins = np.minimum((luma * LUMA_BINS).astype(np.int64), LUMA_BINS - 1)
     order = np.argsort(bins, kind="stable")
     starts = np.searchsorted(bins[order], np.arange(LUMA_BINS + 1))

@@ -28,8 +28,8 @@ BANDS = ("fixed", "adaptive")  # automatic trimap: core.trimap's fixed band or c
 PRIOR_MARGIN = 0.25  # enclosed regions left unknown: learned alpha this far below closed-form's is replaced
 PRIOR_CONTEXT = 16  # px of context around such a region for its closed-form solve
 MONOCHROME_METHOD = FALLBACK_METHOD  # automatic mode's method for black-and-white photos (see Pipeline.method_for)
-MONOCHROME_NOTE = (f"Black-and-white photo with a trimap: matted with {METHOD_LABELS[MONOCHROME_METHOD].lower()}, which is "
-                   "ahead of the learned matting on such photos (choose a method to override).")
+MONOCHROME_NOTE = ("Black-and-white photo with a trimap: matted with " + METHOD_LABELS[MONOCHROME_METHOD].lower()
+                   + ", which is ahead of the learned matting on such photos (choose a method to override).")
 
 
 @dataclass

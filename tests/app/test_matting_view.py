@@ -328,11 +328,13 @@ class PerImagePipeline(DiscPipeline):
 
 def test_a_new_image_gets_automatic_modes_method_for_it_until_the_user_chooses(make_window, qtbot,
                                                                               synthetic_composite):
+    from matting_studio.core.motion import grayscale
+
     window = make_window(PerImagePipeline)
     qtbot.addWidget(window)
     matting = window.matting
     image = synthetic_composite["image"]
-    gray = np.repeat((image @ np.array([0.299, 0.587, 0.114], np.float32))[..., None], 3, axis=2)
+    gray = np.repeat(grayscale(image)[..., None], 3, axis=2)
     trimap = synthetic_composite["trimap"]
     assert matting.new_session(image, trimap=trimap).main_method == "cf"
     assert matting.new_session(gray).main_method == "cf"

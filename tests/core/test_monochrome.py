@@ -20,7 +20,9 @@ def _scene(h: int = 120, w: int = 160, seed: int = 0) -> np.ndarray:
 
 
 def _luma(image: np.ndarray) -> np.ndarray:
-    return image @ np.array([0.299, 0.587, 0.114], np.float32)
+    from matting_studio.core.motion import grayscale
+
+    return grayscale(image)
 
 
 def test_a_colour_scene_is_colour_and_its_grey_copy_is_black_and_white():

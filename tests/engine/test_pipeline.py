@@ -247,9 +247,10 @@ def test_no_hole_in_the_sample_astronauts_suit():
 def test_automatic_mode_mattes_black_and_white_photos_with_a_trimap_by_closed_form_unless_a_method_is_chosen(
         synthetic_composite):
     from matting_studio.core.monochrome import is_monochrome
+    from matting_studio.core.motion import grayscale
 
     c = synthetic_composite
-    gray = np.repeat((c["image"] @ np.array([0.299, 0.587, 0.114], np.float32))[..., None], 3, axis=2)
+    gray = np.repeat(grayscale(c["image"])[..., None], 3, axis=2)
     assert not is_monochrome(c["image"]) and is_monochrome(gray)
     automatic = Pipeline(device="cpu")
     assert automatic.method == "dlmng"  # the shipped default (tests/engine/test_bundled_weights.py)
