@@ -217,16 +217,18 @@ class CompositionDataset:
         return np.ascontiguousarray(fg, np.float32), np.ascontiguousarray(alpha, np.float32)
 
     def _motion(self, image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """``(S, S, 4)``: the grayscale frame four times, a still photo or a burst with tiny camera shake."""
+        """``(S, S, 4)``: the grayscale frame four times, a still photo or a burst with tiny camera shake; the
+        frame itself is at ``CURRENT_FRAME``, as ``video.cues`` puts it."""
         gray = grayscale(image)
-        frames = [gray]
+        neighbours = []
         for _ in range(3):
             if self.augment and rng.random() < 0.3:
                 shift = np.float32([[1, 0, rng.uniform(-1.5, 1.5)], [0, 1, rng.uniform(-1.5, 1.5)]])
-                frames.append(cv2.warpAffine(gray, shift, gray.shape[::-1], borderMode=cv2.BORDER_REPLICATE))
+                neighbours.append(cv2.warpAffine(gray, shift, gray.shape[::-1], borderMode=cv2.BORDER_REPLICATE))
             else:
-                frames.append(gray)
-        return np.stack(frames, -1)
+                neighbours.append(gray)
+        neighbours.insert(CURRENT_FRAME, gray)
+        return np.stack(neighbours, -1)
 
     def _moving_cues(self, image: np.ndarray, frames: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
         """``(S, S, 4)``: the grayscale of a moving subject's four frames, the current one being ``image`` (already

@@ -292,3 +292,17 @@ def test_monochrome_samples_are_black_and_white_composites_with_black_and_white_
         assert np.abs(recomposed - m["image"]).max() < 1e-5
         coloured += int(np.abs(p["image"] - p["image"][..., :1]).max() > 0.02)
     assert coloured >= 3  # the same samples without the setting are in colour
+
+
+def test_still_photo_cues_hold_the_unshaken_frame_at_the_current_frames_channel(tiny_dataset):
+    """Camera shake moves the neighbours only: channel ``CURRENT_FRAME`` is the image's own gray, as in a video."""
+    from matting_studio.core.motion import CURRENT_FRAME, grayscale
+
+    data, bg = tiny_dataset
+    ds = CompositionDataset(data, bg, crop=48, seed=8, augmentation=CLEAN)
+    shaken = 0
+    for i in range(12):
+        s = ds.sample(i)
+        assert np.allclose(s["motion"][..., CURRENT_FRAME], grayscale(s["image"]), atol=1e-6)
+        shaken += int(np.abs(s["motion"] - s["motion"][..., CURRENT_FRAME:CURRENT_FRAME + 1]).max() > 1e-3)
+    assert shaken >= 1  # some samples carry shaken neighbours
