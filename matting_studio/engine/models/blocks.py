@@ -38,15 +38,23 @@ class ResidualBlock(nn.Module):
 
 
 class UpBlock(nn.Module):
-    """×2 bilinear upsampling, concatenation with a skip feature, then conv + BN + ReLU."""
+    """×2 bilinear upsampling, concatenation with a skip feature, then conv + BN + ReLU.
+
+    The conv over the concatenation is computed as the sum of its two halves' convs (the same numbers up to float
+    rounding): the concatenated map is never written, which at full resolution was a fifth of DLMN-G's CPU time."""
 
     def __init__(self, cin: int, cskip: int, cout: int) -> None:
         super().__init__()
+        self.cin = cin
         self.conv = conv_bn_relu(cin + cskip, cout)
 
     def forward(self, x: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
         x = F.interpolate(x, size=skip.shape[-2:], mode="bilinear", align_corners=False)
-        return self.conv(torch.cat([x, skip], dim=1))
+        conv = self.conv[0]
+        weight = conv.weight
+        y = F.conv2d(x, weight[:, :self.cin], conv.bias, conv.stride, conv.padding, conv.dilation)
+        y = y + F.conv2d(skip, weight[:, self.cin:], None, conv.stride, conv.padding, conv.dilation)
+        return self.conv[1:](y)
 
 
 def pad_to_multiple(x: torch.Tensor, multiple: int) -> tuple[torch.Tensor, tuple[int, int]]:
