@@ -58,6 +58,21 @@ def test_cutout_with_trimap_writes_rgba_matching_the_known_alpha(toy, capsys, sy
     assert np.abs(loaded.alpha - synthetic_composite["alpha"]).mean() < 0.03
 
 
+def test_a_black_and_white_photo_with_a_trimap_is_cut_out_by_closed_form_and_the_cli_says_so(toy, capsys,
+                                                                                           synthetic_composite):
+    from matting_studio.core.motion import grayscale
+
+    gray = np.repeat(grayscale(synthetic_composite["image"])[..., None], 3, axis=2)
+    imageio.save_png(toy / "gray.png", gray)
+    code, stdout, err = run(["cutout", str(toy / "gray.png"), "--trimap", str(toy / "toy_trimap.png"),
+                             "-o", str(toy / "gray_cut.png")], capsys)
+    assert code == 0, err
+    assert "(cf," in stdout and "Black-and-white photo with a trimap" in err
+    code, stdout, err = run(["cutout", str(toy / "gray.png"), "--trimap", str(toy / "toy_trimap.png"),
+                             "--method", "dlmng", "-o", str(toy / "gray_dlmng.png")], capsys)
+    assert code == 0 and "(dlmng," in stdout and "Black-and-white" not in err
+
+
 def test_cutout_refuses_to_overwrite_and_writes_nothing_on_bad_input(toy, capsys):
     out = toy / "cut.png"
     out.write_bytes(b"keep me")
