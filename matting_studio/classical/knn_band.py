@@ -88,12 +88,9 @@ def _solve(image: np.ndarray, trimap: np.ndarray, init: Optional[np.ndarray], se
         k_eff = min(k + 1, cand.size)
         _, nb = tree.query(f[:nu], k=k_eff, workers=QUERY_WORKERS)
         links.append(nb[:, 1:] if k_eff > 1 else nb.reshape(nu, 1))  # drop the pixel itself
+    # every unknown pixel links to at least one candidate, so every degree is at least 1
     matvec, rhs, degree = _system(links, nu, trimap.reshape(-1)[cand[nu:]])
-    isolated = degree <= 0
-    if isolated.any():  # no links at all: keep the starting guess there
-        degree = degree + isolated
-        rhs = rhs + isolated * out.reshape(-1)[u_idx]
-    inv_diag = 1.0 / np.maximum(degree, 1e-12)
+    inv_diag = 1.0 / degree
     x0 = out.reshape(-1)[u_idx].astype(np.float64)
     x = cg(lambda v: degree * v - matvec(v), rhs, x0=x0, rtol=RTOL, maxiter=MAXITER, M=lambda v: inv_diag * v)
     flat = out.reshape(-1)

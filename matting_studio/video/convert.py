@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -118,9 +120,6 @@ class FrameWriter:
     MAX_PENDING = 2
 
     def __init__(self, store: FrameStore) -> None:
-        from collections import deque
-        from concurrent.futures import ThreadPoolExecutor
-
         self.store = store
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="frame-writer")
         self._pending = deque()
