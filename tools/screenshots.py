@@ -93,12 +93,12 @@ def main() -> int:
         from PySide6.QtCore import QSettings
         from PySide6.QtWidgets import QApplication
 
-        from matting_studio.app.main import sample_image
+        from matting_studio.app.main import sample_image, window_pipeline
         from matting_studio.app.main_window import MainWindow
 
         app = QApplication(sys.argv[:1])
         settings = QSettings(str(out / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(settings=settings)
+        window = MainWindow(settings=settings, pipeline=window_pipeline())
         window.resize(1560, 960)
         window.move(0, 0)
         window.show()

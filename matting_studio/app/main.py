@@ -19,6 +19,18 @@ def sample_image() -> Path | None:
         return None
 
 
+def window_pipeline():
+    """The window's engine: automatic mode, classical methods in fast mode and in child processes, and this
+    process kept free of pymatting (``classical.child_pool``: the event loop never waits on their GIL)."""
+    from matting_studio.classical import pymatting_warmup
+    from matting_studio.classical.child_pool import shared_pool
+    from matting_studio.engine.pipeline import Pipeline
+
+    pymatting_warmup.keep_out_of_process()
+    shared_pool().prestart()
+    return Pipeline(fast=True, classical_in_child=True)
+
+
 def run(paths: list[str]) -> int:
     import os
 
@@ -37,7 +49,7 @@ def run(paths: list[str]) -> int:
     app.setOrganizationName("MattingStudio")
     app.setDesktopFileName("matting-studio")  # matches resources/matting-studio.desktop (Wayland, task bars)
     app.setWindowIcon(app_icon())
-    window = MainWindow()
+    window = MainWindow(pipeline=window_pipeline())
     window.show()
     targets = [Path(p) for p in paths] or ([sample_image()] if sample_image() else [])
     if targets:

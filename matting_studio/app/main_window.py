@@ -464,7 +464,8 @@ class MainWindow(QMainWindow):
         from matting_studio.engine.pipeline import Pipeline
 
         self.pipeline = Pipeline(segmenter=self.pipeline.segmenter_name, method="dlmng", device=self.pipeline.device,
-                                 fast=self.pipeline.fast, weights=path)
+                                 fast=self.pipeline.fast, weights=path,
+                                 classical_in_child=self.pipeline.classical_in_child)
         self.matting.set_pipeline(self.pipeline, "dlmng")
         self._describe_engine()
         self.tabs.setCurrentWidget(self.matting)

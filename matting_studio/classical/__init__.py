@@ -20,7 +20,7 @@ from matting_studio.classical.estimate_foreground import estimate_foreground
 from matting_studio.core import registry
 from matting_studio.core import trimap as trimap_ops
 from matting_studio.core.errors import MethodError
-from matting_studio.core.progress import CancelToken, ProgressFn
+from matting_studio.core.progress import CancelToken, ProgressFn, check_cancel, sub_progress
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,24 @@ def run_method(
     return method.fn(image, trimap, fast=fast, progress=progress, cancel=cancel)
 
 
+def matte(
+    name: str,
+    image: np.ndarray,
+    trimap: np.ndarray,
+    *,
+    fast: bool = False,
+    progress: Optional[ProgressFn] = None,
+    cancel: Optional[CancelToken] = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(alpha (H, W), foreground (H, W, 3))`` float32 in [0, 1]: :func:`run_method`, then
+    :func:`estimate_foreground` (the last fifth of the progress)."""
+    alpha = run_method(name, image, trimap, fast=fast, progress=sub_progress(progress, 0.0, 0.8), cancel=cancel)
+    check_cancel(cancel)
+    foreground = estimate_foreground(image, alpha, progress=sub_progress(progress, 0.8, 1.0), cancel=cancel)
+    return alpha, foreground
+
+
 __all__ = [
-    "METHODS", "MethodSpec", "get_method", "run_method", "estimate_foreground",
+    "METHODS", "MethodSpec", "get_method", "run_method", "matte", "estimate_foreground",
     "estimate_alpha_cf", "estimate_alpha_knn", "estimate_alpha_rw", "estimate_alpha_lkm", "estimate_alpha_lbdm",
 ]

@@ -22,6 +22,7 @@ from typing import Optional
 
 _ready = threading.Event()
 _started = threading.Lock()
+_kept_out = threading.Event()  # set: this process never imports pymatting for closed-form (keep_out_of_process)
 _thread: threading.Thread | None = None
 
 
@@ -60,6 +61,15 @@ def ready() -> bool:
     return _ready.is_set()
 
 
+def keep_out_of_process() -> None:
+    """From now on this process solves closed-form with the numpy Laplacian and never warms pymatting up. For the
+    window, whose comparison methods run in child processes (``classical.child_pool``): importing pymatting loads
+    numba's kernels with the GIL held, a stall of the event loop. The learned methods' coarse closed-form cue then
+    costs a few tens of milliseconds more."""
+    _kept_out.set()
+
+
+
 def load():
     """``import pymatting`` (blocking; compiles on a fresh install) and mark it ready."""
     import pymatting
@@ -85,7 +95,7 @@ def _compile_then_load() -> None:
 def warm_up() -> None:
     """Start the background warm-up once per process (no-op when pymatting is ready or warming up)."""
     global _thread
-    if _ready.is_set() or not _started.acquire(blocking=False):
+    if _ready.is_set() or _kept_out.is_set() or not _started.acquire(blocking=False):
         return
     _thread = threading.Thread(target=_compile_then_load, name="pymatting-warm-up", daemon=True)
     _thread.start()

@@ -99,6 +99,8 @@ class Pipeline:
         fill_holes: unknown regions of the automatic trimap enclosed by foreground become foreground unless the
             image shows background there (``core.enclosed``); where it does, a learned method's alpha is
             checked against closed-form's.
+        classical_in_child: the classical methods run in child processes (``classical.child_pool``), so that
+            their solvers never hold this process's GIL (the window).
 
     With no ``method`` the pipeline is in automatic mode: :meth:`method_for` picks per image.
     """
@@ -117,6 +119,7 @@ class Pipeline:
         segmenter_options: Optional[dict] = None,
         band: str = "fixed",
         fill_holes: bool = True,
+        classical_in_child: bool = False,
     ) -> None:
         if segmenter not in SEGMENTER_NAMES:
             raise MethodError(f"Unknown segmenter '{segmenter}'; choose one of {', '.join(SEGMENTER_NAMES)}.")
@@ -125,6 +128,7 @@ class Pipeline:
         self.segmenter_name = segmenter
         self.band = band
         self.fill_holes = fill_holes
+        self.classical_in_child = classical_in_child  # classical methods in child processes (classical.child_pool)
         self.automatic = method is None  # the method is chosen per image (method_for)
         self.method = method or default_method()
         if self.method not in LEARNED_METHODS:
@@ -284,14 +288,11 @@ class Pipeline:
                 image, soft_mask, trimap, refine=(method == "ssrn"), motion=motion, progress=progress, cancel=cancel,
                 timings=timings,
             )
-        alpha = classical.run_method(
-            method, image, trimap, fast=self.fast, progress=sub_progress(progress, 0.0, 0.8), cancel=cancel
-        )
-        check_cancel(cancel)
-        foreground = classical.estimate_foreground(
-            image, alpha, progress=sub_progress(progress, 0.8, 1.0), cancel=cancel
-        )
-        return alpha, foreground
+        if self.classical_in_child:
+            from matting_studio.classical.child_pool import shared_pool
+
+            return shared_pool().matte(method, image, trimap, fast=self.fast, progress=progress, cancel=cancel)
+        return classical.matte(method, image, trimap, fast=self.fast, progress=progress, cancel=cancel)
 
     # -- whole pipeline -------------------------------------------------------------------------------
 

@@ -65,6 +65,17 @@ def test_progress_and_cancel(synthetic_composite):
         Pipeline(method="cf").run(s["image"], trimap=s["trimap"], cancel=token)
 
 
+def test_classical_methods_in_child_processes_give_the_same_result_and_progress(synthetic_composite):
+    s = synthetic_composite
+    here = Pipeline(method="knn").run(s["image"], trimap=s["trimap"])
+    seen = []
+    there = Pipeline(method="knn", classical_in_child=True).run(s["image"], trimap=s["trimap"],
+                                                               progress=lambda f, m: seen.append(f))
+    np.testing.assert_allclose(there.alpha, here.alpha, atol=1e-5)
+    np.testing.assert_allclose(there.foreground, here.foreground, atol=1e-5)
+    assert seen and seen[-1] == 1.0 and all(b >= a - 1e-9 for a, b in zip(seen, seen[1:]))
+
+
 def test_unknown_names_are_typed_errors():
     with pytest.raises(MethodError):
         Pipeline(method="nope")
