@@ -14,17 +14,16 @@ OVERLAY_RGBA = {trimap_ops.BACKGROUND: (40, 80, 220, 255), trimap_ops.UNKNOWN: (
 
 
 def to_qimage(array: np.ndarray) -> QImage:
-    """Float image in [0, 1] — ``(H,W)``, ``(H,W,3)`` or ``(H,W,4)`` — → an RGB888 / RGBA8888 QImage (a copy)."""
+    """Float image in [0, 1] — ``(H,W)``, ``(H,W,3)`` or ``(H,W,4)`` — → a Grayscale8 / RGB888 / RGBA8888 QImage
+    (a copy)."""
     arr = np.clip(np.asarray(array, dtype=np.float32), 0.0, 1.0)
-    if arr.ndim == 2:
-        arr = np.repeat(arr[..., None], 3, axis=2)
     data = np.ascontiguousarray((arr * 255.0 + 0.5).astype(np.uint8))
-    return _qimage_u8(data)
+    return _qimage_u8(data if data.ndim == 3 else data[..., None])
 
 
 def _qimage_u8(data: np.ndarray) -> QImage:
     h, w, c = data.shape
-    fmt = QImage.Format.Format_RGBA8888 if c == 4 else QImage.Format.Format_RGB888
+    fmt = {1: QImage.Format.Format_Grayscale8, 3: QImage.Format.Format_RGB888, 4: QImage.Format.Format_RGBA8888}[c]
     return QImage(data.data, w, h, w * c, fmt).copy()
 
 
@@ -34,8 +33,8 @@ def display_rgb(array: np.ndarray) -> np.ndarray:
 
 
 def display_qimage(array: np.ndarray) -> QImage:
-    """:func:`display_rgb` then :func:`to_qimage` (thread-safe: QImage, not QPixmap)."""
-    return to_qimage(display_rgb(array))
+    """:func:`display_rgb` then :func:`to_qimage` (thread-safe: QImage, not QPixmap); gray stays one channel."""
+    return to_qimage(array if np.ndim(array) == 2 else display_rgb(array))
 
 
 def trimap_overlay(trimap: np.ndarray) -> QImage:

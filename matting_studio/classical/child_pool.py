@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 CHILD_ENV = "MATTING_STUDIO_CLASSICAL_CHILD"  # set when the frozen app is started as a child (packaging/launcher.py)
 POLL_S = 0.05  # how often a waiting call looks at its cancel token
 PROGRESS_EVERY_S = 0.1  # a child sends at most this often (the last report always goes)
-CHILD_NICE = 4  # the children yield to the window's own work on a loaded machine
+CHILD_NICE = 10  # the children yield to the window (its main result first) on a loaded machine
 MAX_IDLE = 2  # idle children kept for the next calls (the window runs two comparison methods at a time)
 
 

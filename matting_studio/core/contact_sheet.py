@@ -12,6 +12,9 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 
+CHECKER_SQUARE = 12  # px: the transparency backdrop's squares
+
+
 @dataclass
 class Tile:
     image: np.ndarray
@@ -19,12 +22,17 @@ class Tile:
     subtitle: str = ""
 
 
-def checkerboard(height: int, width: int, square: int = 12) -> np.ndarray:
+def checkerboard_gray(height: int, width: int, square: int = CHECKER_SQUARE) -> np.ndarray:
+    """``(H, W)`` float32 light-grey checkerboard in [0, 1] (broadcasting only: no index grids, no copies per
+    channel, so a display conversion in a worker thread barely holds the GIL)."""
+    rows = (np.arange(height) // square) % 2
+    cols = (np.arange(width) // square) % 2
+    return np.where(rows[:, None] == cols[None, :], np.float32(0.8), np.float32(0.6))
+
+
+def checkerboard(height: int, width: int, square: int = CHECKER_SQUARE) -> np.ndarray:
     """``(H, W, 3)`` light-grey checkerboard in [0, 1], the usual backdrop for transparency."""
-    yy, xx = np.mgrid[0:height, 0:width]
-    on = ((yy // square) + (xx // square)) % 2 == 0
-    board = np.where(on, 0.8, 0.6).astype(np.float32)
-    return np.repeat(board[..., None], 3, axis=2)
+    return np.repeat(checkerboard_gray(height, width, square)[..., None], 3, axis=2)
 
 
 def to_display_rgb(image: np.ndarray) -> np.ndarray:
@@ -34,7 +42,7 @@ def to_display_rgb(image: np.ndarray) -> np.ndarray:
         return np.repeat(image[..., None], 3, axis=2)
     if image.shape[2] == 4:
         alpha = image[..., 3:4]
-        board = checkerboard(image.shape[0], image.shape[1])
+        board = checkerboard_gray(image.shape[0], image.shape[1])[..., None]
         return image[..., :3] * alpha + board * (1.0 - alpha)
     return image[..., :3]
 

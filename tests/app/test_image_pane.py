@@ -44,3 +44,21 @@ def test_the_navigator_never_covers_more_than_a_third_of_a_small_pane(qtbot):
     view.set(3.0, QPointF(150, 150))
     nav = canvas.navigator_rect()
     assert nav is not None and nav.width() <= 0.3 * min(canvas.width(), canvas.height()) + 1e-6
+
+
+def test_display_images_keep_their_values_and_gray_stays_one_channel():
+    from PySide6.QtGui import QColor, QImage
+
+    from matting_studio.app.qt_images import display_qimage
+
+    alpha = np.linspace(0, 1, 12, dtype=np.float32).reshape(3, 4)
+    gray = display_qimage(alpha)
+    assert gray.format() == QImage.Format.Format_Grayscale8 and (gray.width(), gray.height()) == (4, 3)
+    assert [QColor(gray.pixel(x, 1)).red() for x in range(4)] == [round(v * 255) for v in alpha[1]]
+    rgba = np.zeros((24, 24, 4), np.float32)
+    rgba[:12, :12] = (1.0, 0.0, 0.0, 1.0)  # opaque red over the top-left square; the rest transparent
+    shown = display_qimage(rgba)
+    assert shown.format() == QImage.Format.Format_RGB888
+    assert QColor(shown.pixel(2, 2)).getRgb()[:3] == (255, 0, 0)
+    assert QColor(shown.pixel(14, 2)).getRgb()[:3] == (153, 153, 153)  # the checkerboard's dark square (0.6)
+    assert QColor(shown.pixel(14, 14)).getRgb()[:3] == (204, 204, 204)  # and its light one (0.8)

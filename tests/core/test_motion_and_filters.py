@@ -75,3 +75,12 @@ def test_contact_sheet():
     assert sheet.ndim == 3 and sheet.shape[1] == 2 * 60 + 3 * 8
     shown = to_display_rgb(rgba)
     assert shown.min() >= 0.55 and shown.max() <= 0.85  # transparent → checkerboard greys
+
+
+def test_the_checkerboard_alternates_squares_and_is_gray():
+    from matting_studio.core.contact_sheet import CHECKER_SQUARE as S, checkerboard, checkerboard_gray
+
+    gray = checkerboard_gray(3 * S, 2 * S + 5)
+    assert gray[0, 0] == gray[S, S] == np.float32(0.8) and gray[0, S] == gray[S, 0] == np.float32(0.6)
+    assert gray[S - 1, S - 1] == gray[0, 0] and gray[2 * S, 2 * S + 4] == gray[0, 0]
+    np.testing.assert_array_equal(checkerboard(3 * S, 2 * S + 5), np.repeat(gray[..., None], 3, axis=2))
