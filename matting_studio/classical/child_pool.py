@@ -46,6 +46,7 @@ def serve(jobs: BinaryIO, replies: BinaryIO) -> None:
 
     from matting_studio import classical
     from matting_studio.classical import pymatting_warmup
+    from matting_studio.core.memory import release_freed_memory
 
     pymatting_warmup.warm_up()  # in the background: closed-form uses pymatting's kernels once it is ready
 
@@ -77,6 +78,9 @@ def serve(jobs: BinaryIO, replies: BinaryIO) -> None:
             send(("error", type(exc).__name__, str(exc), traceback.format_exc()))
         else:
             send(("done", alpha, fg))
+        del image, trimap
+        alpha = fg = None
+        release_freed_memory()  # an idle child keeps its base size, not its last solve's peak
 
 
 def child_main() -> None:
