@@ -98,6 +98,8 @@ def solve_alpha(
     is_fg, is_known = flat == 1.0, flat != UNKNOWN
     is_unknown = ~is_known
     check_cancel(cancel)
+    if method != "cf":  # closed-form does without pymatting until it is ready
+        pymatting_warmup.wait_for_warm_up(cancel)  # a fresh install: one compile per environment, not one per solve
     report(progress, 0.0, "Building the matting Laplacian")
     callback = _residual_progress(progress, cancel, 0.3, RTOL)
     if method == "lkm":

@@ -21,6 +21,9 @@ def estimate_foreground(
 
     Where α = 0 the colour is extrapolated from nearby foreground (so decontaminated edges look right).
     """
+    from matting_studio.classical import pymatting_warmup
+
+    pymatting_warmup.wait_for_warm_up(cancel)  # a fresh install: load the warm-up's cache instead of compiling too
     from pymatting import estimate_foreground_ml
 
     image = np.asarray(image)

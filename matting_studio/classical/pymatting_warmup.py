@@ -92,6 +92,18 @@ def _compile_then_load() -> None:
         pass
 
 
+def wait_for_warm_up(cancel=None) -> None:
+    """Wait while this process's warm-up runs (its child compiles under the environment's lock, then this process
+    loads the cache), instead of compiling the same kernels here at the same time; raises ``Cancelled`` when
+    ``cancel`` is set. Returns at once when no warm-up was started (the caller's import then compiles)."""
+    from matting_studio.core.progress import check_cancel
+
+    thread = _thread
+    while thread is not None and thread.is_alive():
+        check_cancel(cancel)
+        thread.join(timeout=0.1)
+
+
 def warm_up() -> None:
     """Start the background warm-up once per process (no-op when pymatting is ready or warming up)."""
     global _thread

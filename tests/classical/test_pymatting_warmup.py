@@ -45,3 +45,29 @@ def test_a_frozen_app_starts_itself_as_the_child_and_its_launcher_only_warms_up(
                           timeout=300)
     assert done.returncode == 0 and done.stdout == ""  # the warm-up ran, not the app (which prints its version)
     assert lock.exists()
+
+
+def test_a_solve_waits_for_the_warm_up_under_way_and_can_be_cancelled_meanwhile(monkeypatch):
+    import threading
+    import time
+
+    from matting_studio.core.errors import Cancelled
+    from matting_studio.core.progress import CancelToken
+
+    warming = threading.Thread(target=time.sleep, args=(0.4,))
+    warming.start()
+    monkeypatch.setattr(pymatting_warmup, "_thread", warming)
+    t0 = time.perf_counter()
+    pymatting_warmup.wait_for_warm_up()
+    assert not warming.is_alive() and time.perf_counter() - t0 >= 0.3
+    again = threading.Thread(target=time.sleep, args=(5.0,), daemon=True)
+    again.start()
+    monkeypatch.setattr(pymatting_warmup, "_thread", again)
+    token = CancelToken()
+    threading.Timer(0.2, token.cancel).start()
+    t0 = time.perf_counter()
+    with pytest.raises(Cancelled):
+        pymatting_warmup.wait_for_warm_up(token)
+    assert time.perf_counter() - t0 < 1.0
+    monkeypatch.setattr(pymatting_warmup, "_thread", None)
+    pymatting_warmup.wait_for_warm_up()  # no warm-up started: returns at once
