@@ -11,6 +11,8 @@ handler, so a handler never sees a previous image's result or a widget that has 
 
 from __future__ import annotations
 
+import os
+import threading
 from typing import Callable, Optional
 
 import shiboken6
@@ -22,6 +24,24 @@ from matting_studio.core.progress import CancelToken
 from matting_studio.session.runner import user_message
 
 __all__ = ["Jobs", "SessionRunner", "Worker", "user_message"]
+
+
+WORKER_NICE = 5  # a worker thread's priority below the GUI thread's: on two busy cores the event loop still runs
+_niced = threading.local()
+
+
+def lower_thread_priority() -> None:
+    """Lower the calling thread's scheduling priority by :data:`WORKER_NICE`, once per thread (Linux schedules
+    threads one by one; elsewhere, or where it is refused, nothing changes)."""
+    if getattr(_niced, "done", False):
+        return
+    _niced.done = True
+    if hasattr(os, "setpriority") and hasattr(threading, "get_native_id"):
+        try:
+            tid = threading.get_native_id()
+            os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + WORKER_NICE)
+        except OSError:
+            pass
 
 
 class WorkerSignals(QObject):
@@ -51,6 +71,7 @@ class Worker(QRunnable):
         self.fn, self.args, self.kwargs = None, (), {}
 
     def run(self) -> None:
+        lower_thread_priority()
         try:
             result = self.fn(*self.args, progress=self.signals.progress.emit, cancel=self.token, **self.kwargs)
         except Cancelled:

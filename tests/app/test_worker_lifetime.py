@@ -7,6 +7,7 @@ Qt-slot exceptions (e.g. ``RuntimeError: Internal C++ object ... already deleted
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
@@ -177,3 +178,26 @@ def test_a_finished_worker_does_not_keep_its_handlers_alive(qtbot):
     assert jobs.pool.waitForDone(30000)
     gc.collect()
     assert alive() is None and discarded() is None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux schedules threads one by one")
+def test_a_worker_thread_runs_below_the_gui_threads_priority_once_lowered():
+    import os
+
+    from matting_studio.app.workers import WORKER_NICE, lower_thread_priority
+
+    seen = []
+
+    def body():
+        tid = threading.get_native_id()
+        before = os.getpriority(os.PRIO_PROCESS, tid)
+        lower_thread_priority()
+        lower_thread_priority()  # once per thread, not once per job
+        seen.append((before, os.getpriority(os.PRIO_PROCESS, tid)))
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    thread.join()
+    before, after = seen[0]
+    assert after == min(19, before + WORKER_NICE)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before  # the calling thread is untouched
