@@ -4,8 +4,9 @@ The window runs its comparison panes (closed-form, KNN, Random Walk, …) here, 
 in its process: numba's kernels load with the GIL held, and the solvers hold it for long stretches, which stalls
 the event loop for hundreds of milliseconds (``DEVELOPERS.md``). A call takes an idle child (or starts one), sends
 it the image and trimap, and relays its progress; calls from several threads run side by side in separate
-children. Cancel kills the child at once (a solve cannot be interrupted otherwise); the next call starts a new
-one. Each child is a fresh interpreter (``python -m matting_studio.classical.child_pool``; the frozen app starts
+children. Cancel asks the child to stop (its solver checks between iterations) and keeps it for the next call;
+a child that has not stopped within :data:`CANCEL_GRACE_S` (busy inside a Laplacian's build) is killed, and a
+later call starts a new one. Each child is a fresh interpreter (``python -m matting_studio.classical.child_pool``; the frozen app starts
 itself with :data:`CHILD_ENV` set), never a fork of the window, runs at a lower priority than the window, and
 warms up pymatting as soon as it starts. Messages are pickles over the child's stdin and stdout.
 """
@@ -37,31 +38,53 @@ POLL_S = 0.05  # how often a waiting call looks at its cancel token
 PROGRESS_EVERY_S = 0.1  # a child sends at most this often (the last report always goes)
 CHILD_NICE = 10  # the children yield to the window (its main result first) on a loaded machine
 MAX_IDLE = 2  # idle children kept for the next calls (the window runs two comparison methods at a time)
+CANCEL = ("cancel",)  # parent → child: stop the job under way
+CANCEL_GRACE_S = 1.5  # a cancelled child that has not stopped by then (inside a Laplacian's build) is killed
 
 
 def serve(jobs: BinaryIO, replies: BinaryIO) -> None:
     """A child's loop: pickles ``(method, image, trimap, fast)`` in; ``("progress", f, msg)`` … then ``("done",
-    alpha, foreground)`` or ``("error", kind, message, traceback)`` out. ``None`` or end of input ends it."""
+    alpha, foreground)``, ``("cancelled",)`` or ``("error", kind, message, traceback)`` out. :data:`CANCEL` in
+    cancels the job under way (the solver stops at its next check); ``None`` or end of input ends it."""
     import traceback
 
     from matting_studio import classical
     from matting_studio.classical import pymatting_warmup
+    from matting_studio.core.errors import Cancelled
     from matting_studio.core.memory import release_freed_memory
 
     pymatting_warmup.warm_up()  # in the background: closed-form uses pymatting's kernels once it is ready
+    todo: queue.Queue = queue.Queue()
+    current: list[Optional[CancelToken]] = [None]  # the token of the job most recently received
+
+    def read() -> None:
+        """Jobs into ``todo`` (each with its token, made here, so a cancel right behind its job is never lost)."""
+        try:
+            while True:
+                message = pickle.load(jobs)
+                if message == CANCEL:
+                    if current[0] is not None:
+                        current[0].cancel()
+                    continue
+                if message is None:
+                    break
+                current[0] = CancelToken()
+                todo.put((message, current[0]))
+        except Exception:  # noqa: BLE001 - end of input, a closed or broken pipe: the parent is gone
+            pass
+        todo.put(None)
+
+    threading.Thread(target=read, name="matting-studio-classical-jobs", daemon=True).start()
 
     def send(message) -> None:
         pickle.dump(message, replies, protocol=pickle.HIGHEST_PROTOCOL)
         replies.flush()
 
     while True:
-        try:
-            job = pickle.load(jobs)
-        except (EOFError, OSError):
+        item = todo.get()
+        if item is None:
             return
-        if job is None:
-            return
-        method, image, trimap, fast = job
+        (method, image, trimap, fast), token = item
         last = [0.0]
 
         def progress(fraction: float, message: str) -> None:
@@ -71,7 +94,9 @@ def serve(jobs: BinaryIO, replies: BinaryIO) -> None:
                 send(("progress", float(fraction), str(message)))
 
         try:
-            alpha, fg = classical.matte(method, image, trimap, fast=fast, progress=progress)
+            alpha, fg = classical.matte(method, image, trimap, fast=fast, progress=progress, cancel=token)
+        except Cancelled:
+            send(("cancelled",))
         except MemoryError:
             send(("error", "MemoryError", "", ""))
         except Exception as exc:  # noqa: BLE001 - every failure goes back to the caller
@@ -200,14 +225,17 @@ class ChildPool:
               cancel: Optional[CancelToken] = None) -> tuple[np.ndarray, np.ndarray]:
         """:func:`matting_studio.classical.matte` in a child: ``(alpha (H, W), foreground (H, W, 3))`` float32.
 
-        Raises what it would raise in this process (typed errors, ``MemoryError``); :class:`Cancelled` promptly
-        when ``cancel`` is set; :class:`MethodError` when the child dies (killed by the system, out of memory)."""
+        Raises what it would raise in this process (typed errors, ``MemoryError``); :class:`Cancelled` when
+        ``cancel`` is set, within :data:`CANCEL_GRACE_S`; :class:`MethodError` when the child dies (killed by the
+        system, out of memory)."""
         check_cancel(cancel)
         child, healthy = self._take(), False
         try:
             child.send((method, np.ascontiguousarray(image), np.ascontiguousarray(trimap), bool(fast)))
             while True:
-                check_cancel(cancel)
+                if cancel is not None and cancel.cancelled:
+                    healthy = self._stop_job(child)
+                    check_cancel(cancel)
                 try:
                     message = child.replies.get(timeout=POLL_S)
                 except queue.Empty:
@@ -227,6 +255,25 @@ class ChildPool:
                               "try fast mode or a smaller image.") from None
         finally:
             self._give_back(child, healthy)
+
+    @staticmethod
+    def _stop_job(child: _Child) -> bool:
+        """Ask ``child`` to drop its job; True when it answered within :data:`CANCEL_GRACE_S` (it can be reused)."""
+        try:
+            child.send(CANCEL)
+        except (OSError, ValueError):
+            return False
+        deadline = time.monotonic() + CANCEL_GRACE_S
+        while time.monotonic() < deadline:
+            try:
+                message = child.replies.get(timeout=POLL_S)
+            except queue.Empty:
+                continue
+            if message is None:
+                return False
+            if message[0] != "progress":  # cancelled, or it finished (or failed) just before
+                return True
+        return False
 
     def close(self) -> None:
         """Stop every child (a running call then fails); later calls raise :class:`MethodError`."""

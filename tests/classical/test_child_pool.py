@@ -60,15 +60,45 @@ def test_a_childs_typed_error_is_raised_here_and_the_child_is_kept(pool):
     assert pool.started == before  # a failed method is not a failed child
 
 
-def test_cancel_stops_a_long_solve_at_once_and_kills_its_child(pool, monkeypatch):
-    image, trimap = _scene(600, 800, seed=1)
-    trimap[:] = 0.5
-    trimap[:20], trimap[-20:] = 0.0, 1.0  # a huge unknown region: plain KNN runs for many seconds
+def _watch_children(monkeypatch) -> list:
+    """The children the pool hands out, in order."""
     taken = []
     real_take = ChildPool._take
     monkeypatch.setattr(ChildPool, "_take", lambda self: taken.append(real_take(self)) or taken[-1])
+    return taken
+
+
+def _long_scene():
+    image, trimap = _scene(480, 640, seed=1)
+    trimap[:] = 0.5
+    trimap[:20], trimap[-20:] = 0.0, 1.0  # a huge unknown region: the plain solve runs for seconds
+    return image, trimap
+
+
+def test_cancel_stops_the_solve_in_the_child_which_serves_the_next_call(pool, monkeypatch):
+    taken = _watch_children(monkeypatch)
+    image, trimap = _long_scene()
     token = CancelToken()
-    threading.Timer(0.5, token.cancel).start()
+
+    def progress(fraction, message):
+        if message == "Solving":  # the conjugate gradients are under way
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        pool.matte("rw", image, trimap, fast=False, progress=progress, cancel=token)
+    assert taken[0].alive() and taken[0] in pool._idle
+    small_image, small_trimap = _scene()
+    alpha, _ = pool.matte("rw", small_image, small_trimap, fast=True)
+    assert taken[1] is taken[0]  # the same child, and its answer is the next job's, not the cancelled one's
+    np.testing.assert_allclose(alpha, classical.matte("rw", small_image, small_trimap, fast=True)[0], atol=1e-4)
+
+
+def test_a_child_that_does_not_stop_in_time_is_killed(pool, monkeypatch):
+    monkeypatch.setattr(child_pool, "CANCEL_GRACE_S", 0.0)  # as if it were deep inside a Laplacian's build
+    taken = _watch_children(monkeypatch)
+    image, trimap = _long_scene()
+    token = CancelToken()
+    threading.Timer(0.3, token.cancel).start()
     t0 = time.perf_counter()
     with pytest.raises(Cancelled):
         pool.matte("knn", image, trimap, fast=False, cancel=token)
