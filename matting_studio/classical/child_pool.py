@@ -113,7 +113,9 @@ def child_main() -> None:
     if hasattr(os, "nice"):
         os.nice(CHILD_NICE)
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print must not corrupt the replies
+    # a stray print must not corrupt the replies: fd 1 goes to stderr (to nothing under a console-less launcher)
+    err = sys.stderr.fileno() if sys.stderr is not None else os.open(os.devnull, os.O_WRONLY)
+    os.dup2(err, sys.stdout.fileno())
     serve(sys.stdin.buffer, replies)
 
 
