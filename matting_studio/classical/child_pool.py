@@ -178,6 +178,20 @@ def _error_from_child(kind: str, message: str, trace: str, method: str) -> BaseE
     return MethodError(f"Unexpected error in {method} ({kind}: {message}).")
 
 
+def _child_died(child: _Child, method: str) -> MethodError:
+    """The one-line error for a child that went away mid-call: killed (the system's out-of-memory killer sends
+    a signal) or exited on its own (it could not start: a broken installation)."""
+    try:
+        code = child.process.wait(timeout=1)
+    except subprocess.TimeoutExpired:
+        code = None
+    if code is not None and code > 0:
+        return MethodError(f"The {method} solver's process could not start (exit code {code}); "
+                           "reinstalling Matting Studio may help.")
+    return MethodError(f"The {method} solver's process stopped unexpectedly (out of memory?); "
+                       "try fast mode or a smaller image.")
+
+
 class ChildPool:
     """Classical matting in child processes; thread-safe. See the module docstring."""
 
@@ -253,8 +267,7 @@ class ChildPool:
                     healthy = True  # the child itself is fine: it reported the method's failure
                     raise _error_from_child(*message[1:], method)
         except (EOFError, OSError):
-            raise MethodError(f"The {method} solver's process stopped unexpectedly (out of memory?); "
-                              "try fast mode or a smaller image.") from None
+            raise _child_died(child, method) from None
         finally:
             self._give_back(child, healthy)
 

@@ -127,6 +127,13 @@ def test_a_child_that_dies_is_a_one_line_method_error(pool, monkeypatch):
     pool.matte("cf", image, trimap, fast=True)  # the pool goes on with another child
 
 
+def test_a_child_that_cannot_start_says_so(pool, monkeypatch):
+    monkeypatch.setattr(child_pool, "child_command", lambda: ([sys.executable, "-c", "raise SystemExit(3)"], None))
+    image, trimap = _scene()
+    with pytest.raises(MethodError, match=r"could not start \(exit code 3\)"):
+        ChildPool().matte("cf", image, trimap, fast=True)
+
+
 def test_a_closed_pool_refuses_work():
     made = ChildPool()
     made.close()
