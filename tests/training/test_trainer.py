@@ -60,7 +60,6 @@ def test_best_checkpoint_follows_the_lowest_whole_image_validation_sad(tiny_data
 
 
 def test_a_pool_is_made_once_and_shared_by_runs_on_the_same_images(tiny_dataset, tmp_path, monkeypatch, config):
-    from matting_studio.training import sample_pool
 
     pool = tmp_path / "pool"
     cfg = dict(pool_dir=pool, pool_per_stem=2, pool_synthetic=2, synthetic_fraction=0.5, steps=2)
