@@ -58,6 +58,7 @@ class MainWindow(QMainWindow):
         self.filmstrip.setMaximumWidth(150)
         self.filmstrip.setMinimumWidth(130)
         self.filmstrip.currentItemChanged.connect(self._item_chosen)
+        self.filmstrip.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)  # Ctrl / Shift: a burst
         self.matting = MattingView(self.pipeline, methods, self)
         self.jobs = Jobs(self, max_threads=1)  # batch export
         self.compositor = CompositorPanel(self)
@@ -120,6 +121,7 @@ class MainWindow(QMainWindow):
                 self._action(export, f"{kind.capitalize()} ({bits}-bit)…", lambda _=False, k=kind, b=bits: self.export_dialog(k, b),
                              "Ctrl+E" if (kind, bits) == ("cutout", 8) else None)
         self._action(file, "&Batch export filmstrip…", self.batch_export_dialog, "Ctrl+Shift+E")
+        self.burst_action = self._action(file, "Open selection as a &burst", self.open_selected_burst, "Ctrl+Shift+B")
         file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         edit = self.menuBar().addMenu("&Edit")
@@ -262,8 +264,8 @@ class MainWindow(QMainWindow):
             self.filmstrip.setCurrentItem(first)
         return len(files)
 
-    def open_video(self, path: Path) -> bool:
-        """Show ``path`` in the Video tab (made on first use: frame slider, preview, export)."""
+    def _video_tab(self):
+        """The Video tab (made on first use: frame slider, preview, export), now shown."""
         from matting_studio.app.video_view import VideoView
 
         if self.video is None:
@@ -272,7 +274,25 @@ class MainWindow(QMainWindow):
             self.video.error.connect(self.show_error)
             self.tabs.addTab(self.video, "Video")
         self.tabs.setCurrentWidget(self.video)
-        return self.video.load(path)
+        return self.video
+
+    def open_video(self, path: Path) -> bool:
+        """Show ``path`` in the Video tab."""
+        return self._video_tab().load(path)
+
+    def selected_paths(self) -> list[Path]:
+        """The filmstrip's selected photos, in filmstrip order."""
+        return [Path(self.filmstrip.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(self.filmstrip.count())
+                if self.filmstrip.item(i).isSelected()]
+
+    def open_selected_burst(self) -> bool:
+        """The selected photos (Ctrl / Shift-click in the filmstrip) as the frames of a clip in the Video tab: each
+        frame's motion cues are its neighbours, aligned, as for a video."""
+        paths = self.selected_paths()
+        if len(paths) < 2:
+            self.show_error("Select two or more photos of a burst in the filmstrip (Ctrl- or Shift-click).")
+            return False
+        return self._video_tab().load_burst(paths)
     def _item_chosen(self, item: Optional[QListWidgetItem], previous: Optional[QListWidgetItem]) -> None:
         """Open the chosen filmstrip item; one that fails to open is marked and the selection goes back."""
         if item is None:

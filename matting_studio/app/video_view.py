@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from matting_studio.app.qt_images import display_rgb, to_qimage
 from matting_studio.app.workers import Jobs, Worker
 from matting_studio.video.backgrounds import BLUR, Background, parse_background
-from matting_studio.video.sources import VIDEO_SUFFIXES, open_source
+from matting_studio.video.sources import VIDEO_SUFFIXES, ImageSequenceSource, open_source
 
 VIDEO_FILTER = "Videos (" + " ".join(f"*{s}" for s in VIDEO_SUFFIXES) + ")"
 BACKGROUNDS = {"Transparent": None, "Green": "green", "White": "white", "Black": "black", "Blurred original": BLUR}
@@ -71,18 +71,32 @@ class VideoView(QWidget):
     # -- opening and preview ---------------------------------------------------------------------------
 
     def load(self, path: Path) -> bool:
+        """Open a video file or a folder of numbered frames; False (and an ``error``) when it cannot be read."""
         try:
-            self.source = open_source(Path(path))
+            source = open_source(Path(path))
         except Exception as exc:  # noqa: BLE001 - shown to the user
             self.error.emit(str(exc))
             return False
+        return self.load_source(source, Path(path).name)
+
+    def load_burst(self, paths: list[Path]) -> bool:
+        """Open photos of a burst (in this order) as the frames of a clip."""
+        try:
+            source = ImageSequenceSource.of_files(paths)
+        except Exception as exc:  # noqa: BLE001 - shown to the user
+            self.error.emit(str(exc))
+            return False
+        return self.load_source(source, f"a burst of {len(paths)} photos")
+
+    def load_source(self, source, name: str) -> bool:
+        self.source = source
         count = self.source.info.frame_count or 1
         self.slider.setRange(0, max(0, count - 1))
         self.slider.setValue(0)
         self.slider.setEnabled(True)
         self.export_button.setEnabled(True)
         info = self.source.info
-        self.status.emit(f"Opened {Path(path).name}: {info.width}x{info.height}, {float(info.fps):.3g} frames/s, "
+        self.status.emit(f"Opened {name}: {info.width}x{info.height}, {float(info.fps):.3g} frames/s, "
                          f"{count} frames")
         self._frame_label()
         self.preview()
@@ -134,7 +148,7 @@ class VideoView(QWidget):
         """Convert the whole clip into ``output`` in a worker (progress bar, Cancel; resumable)."""
         from matting_studio.video.convert import convert
 
-        worker = Worker(convert, self.source.path, Path(output), pipeline=self.pipeline, background=self.background,
+        worker = Worker(convert, self.source, Path(output), pipeline=self.pipeline, background=self.background,
                         fps=self.source.info.fps, overwrite=overwrite)
         self.progress.setValue(0)
         self.progress.setVisible(True)

@@ -10,6 +10,7 @@ atomically and removes the work folder. Memory stays flat: a few frames are held
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import time
@@ -18,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Union
 
 import cv2
 import numpy as np
@@ -32,7 +33,9 @@ from matting_studio.video.clip import ClipMatting, VideoOptions
 from matting_studio.video.cues import frames_with_cues
 from matting_studio.video.errors import VideoReadError
 from matting_studio.video.sinks import VideoSink, encoding_for
-from matting_studio.video.sources import FrameSource, VideoFileSource, is_video_path, open_source
+from matting_studio.video.sources import (
+    FrameSource, ImageSequenceSource, VideoFileSource, is_video_path, open_source,
+)
 
 FRAME_NAME = "frame_{:06d}.png"
 JOB_FILE = "job.json"
@@ -153,6 +156,7 @@ def _identity(source: FrameSource, pipeline, options: VideoOptions) -> dict:
         "source": str(source.path.resolve()),
         "size": [source.info.width, source.info.height],
         "source_files": len(files),
+        "frame_names": hashlib.sha1("\n".join(p.name for p in files).encode()).hexdigest(),  # which, in which order
         "source_mtime": max(p.stat().st_mtime for p in files),
         "method": pipeline.method,
         "segmenter": pipeline.segmenter_name,
@@ -166,7 +170,7 @@ def work_folder(output: Path) -> Path:
 
 
 def convert(
-    source_path: Path,
+    source_path: Union[Path, FrameSource],
     output: Path,
     *,
     pipeline,
@@ -177,7 +181,8 @@ def convert(
     progress: Optional[ProgressFn] = None,
     cancel: Optional[CancelToken] = None,
 ) -> ConvertResult:
-    """Convert ``source_path`` (a video or a folder of numbered frames) into ``output``.
+    """Convert ``source_path`` (a video or a folder of numbered frames, or an opened source such as a burst) into
+    ``output``.
 
     ``output``: a video file (``.mp4 .mov .webm .mkv``; transparent when ``background`` is None) or a folder
     for the RGBA PNG sequence. ``fps`` sets an image sequence's frame rate. Raises ``Cancelled`` (the work
@@ -185,8 +190,12 @@ def convert(
     ``overwrite`` is False.
     """
     t_start = time.perf_counter()
-    source_path, output = Path(source_path), Path(output)
-    source = open_source(source_path, fps=fps)
+    output = Path(output)
+    if isinstance(source_path, (VideoFileSource, ImageSequenceSource)):
+        source, source_path = source_path, source_path.path
+    else:
+        source_path = Path(source_path)
+        source = open_source(source_path, fps=fps)
     to_video = is_video_path(output)
     if output.resolve() == source_path.resolve():
         raise OutputExistsError(f"The output '{output}' is the input; choose another -o.")

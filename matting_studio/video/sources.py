@@ -84,15 +84,27 @@ def numbered_frames(folder: Path) -> list[Path]:
 
 
 class ImageSequenceSource:
-    """A folder of numbered frames (``frame_0001.png`` …), a burst; every frame must have the same size."""
+    """A folder of numbered frames (``frame_0001.png`` …), or the photos of a burst in the given order
+    (:meth:`of_files`); every frame must have the same size. ``path`` is the folder (a burst's first photo's)."""
 
-    def __init__(self, folder: Union[str, Path], fps: Fraction = DEFAULT_SEQUENCE_FPS) -> None:
+    def __init__(self, folder: Union[str, Path], fps: Fraction = DEFAULT_SEQUENCE_FPS, *,
+                 files: Optional[list[Path]] = None) -> None:
         self.path = Path(folder)
-        self.files = numbered_frames(self.path) if self.path.is_dir() else []
-        if not self.files:
-            raise VideoReadError(f"'{self.path}' holds no numbered frames (like frame_0001.png).")
+        if files is None:
+            files = numbered_frames(self.path) if self.path.is_dir() else []
+            if not files:
+                raise VideoReadError(f"'{self.path}' holds no numbered frames (like frame_0001.png).")
+        self.files = [Path(f) for f in files]
         first = imageio.load_image(self.files[0]).rgb
         self.info = SourceInfo(first.shape[1], first.shape[0], Fraction(fps), len(self.files), False)
+
+    @classmethod
+    def of_files(cls, files: list[Union[str, Path]], fps: Fraction = DEFAULT_SEQUENCE_FPS) -> "ImageSequenceSource":
+        """A burst: ``files`` (at least two photos) as frames, in this order."""
+        files = [Path(f) for f in files]
+        if len(files) < 2:
+            raise VideoReadError("A burst needs at least two photos; select more in the filmstrip.")
+        return cls(files[0].parent, fps, files=files)
 
     def frames(self) -> Iterator[np.ndarray]:
         for path in self.files:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from video_clips import decode, disc_frames, write_clip
@@ -128,3 +130,26 @@ def test_the_frame_writer_has_every_frame_on_disk_after_a_flush_and_reports_a_fa
         with FrameWriter(Failing(tmp_path / "x")) as writer:
             writer.write(0, fg, alpha)
             writer.flush()
+
+
+def test_a_burst_converts_and_another_selection_of_the_same_folder_never_resumes_it(tmp_path, fake_pipeline):
+    from matting_studio.video.sources import ImageSequenceSource
+
+    frames = disc_frames(6, 96, 64)
+    photos = []
+    for i, frame in enumerate(frames):
+        photos.append(tmp_path / f"IMG_{i}.png")
+        imageio.save_png(photos[-1], frame)
+    for photo in photos:
+        os.utime(photo, ns=(1_700_000_000_000_000_000,) * 2)  # shot in the same second: only the names differ
+    out = tmp_path / "burst.webm"
+    token = CancelToken()
+    first = ImageSequenceSource.of_files(photos[:3])
+    with pytest.raises(Cancelled):
+        convert(first, out, pipeline=fake_pipeline, cancel=token,
+                progress=lambda f, m: token.cancel() if m.startswith("Matting frame 2 ") else None)
+    other = ImageSequenceSource.of_files(photos[3:])  # as many photos, same folder, same size
+    result = convert(other, out, pipeline=fake_pipeline)
+    assert result.resumed_from == 0 and result.frames == 3  # started afresh: not the first burst's frames
+    decoded = decode(out)[0]
+    assert len(decoded) == 3

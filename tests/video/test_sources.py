@@ -67,3 +67,20 @@ def test_sequence_with_a_frame_of_another_size_fails_on_that_frame(tmp_path):
     imageio.save_png(tmp_path / "f2.png", np.zeros((16, 20, 3), np.float32))
     with pytest.raises(VideoReadError, match="f2.png"):
         list(open_source(tmp_path).frames())
+
+
+def test_a_burst_is_its_photos_in_the_given_order_and_needs_two(tmp_path):
+    frames = disc_frames(3, 48, 32)
+    paths = []
+    for i, (name, frame) in enumerate(zip(("IMG_b.jpg.png", "last.png", "IMG_a.png"), frames)):
+        paths.append(tmp_path / name)
+        imageio.save_png(paths[-1], frame)
+    source = ImageSequenceSource.of_files(paths)  # unnumbered names: the order given (the filmstrip's)
+    assert source.files == paths and source.path == tmp_path and source.info.frame_count == 3
+    decoded = list(source.frames())
+    assert all(np.abs(d - f).max() < 1 / 255 + 1e-6 for d, f in zip(decoded, frames))
+    with pytest.raises(VideoReadError, match="at least two photos"):
+        ImageSequenceSource.of_files(paths[:1])
+    imageio.save_png(tmp_path / "big.png", disc_frames(1, 64, 48)[0])
+    with pytest.raises(VideoReadError, match="big.png' is 64x48; the sequence's frames are 48x32"):
+        list(ImageSequenceSource.of_files([paths[0], tmp_path / "big.png"]).frames())
