@@ -280,15 +280,15 @@ class MainWindow(QMainWindow):
         """Show ``path`` in the Video tab."""
         return self._video_tab().load(path)
 
-    def selected_paths(self) -> list[Path]:
-        """The filmstrip's selected photos, in filmstrip order."""
-        return [Path(self.filmstrip.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(self.filmstrip.count())
-                if self.filmstrip.item(i).isSelected()]
+    def filmstrip_paths(self, *, selected: bool = False) -> list[Path]:
+        """The filmstrip's photos (only the selected ones with ``selected``), in filmstrip order."""
+        items = [self.filmstrip.item(i) for i in range(self.filmstrip.count())]
+        return [Path(item.data(Qt.ItemDataRole.UserRole)) for item in items if item.isSelected() or not selected]
 
     def open_selected_burst(self) -> bool:
         """The selected photos (Ctrl / Shift-click in the filmstrip) as the frames of a clip in the Video tab: each
         frame's motion cues are its neighbours, aligned, as for a video."""
-        paths = self.selected_paths()
+        paths = self.filmstrip_paths(selected=True)
         if len(paths) < 2:
             self.show_error("Select two or more photos of a burst in the filmstrip (Ctrl- or Shift-click).")
             return False
@@ -451,7 +451,7 @@ class MainWindow(QMainWindow):
                 self._status(f"Wrote {written}")
 
     def batch_export_dialog(self) -> None:
-        paths = [Path(self.filmstrip.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(self.filmstrip.count())]
+        paths = self.filmstrip_paths()
         if not paths:
             self.show_error("The filmstrip is empty.")
             return
