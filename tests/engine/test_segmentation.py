@@ -283,3 +283,17 @@ def test_combined_adds_the_persons_attached_regions_only():
     sliver = (np.hypot(yy - 100, xx - 200) >= 61) & (np.hypot(yy - 100, xx - 200) < 64) & (yy < 60)
     assert combined[sliver].max() == 0.0
     np.testing.assert_array_equal(combine_masks(obj, obj), obj)
+
+
+def test_combined_ignores_a_person_mask_that_misses_the_object():
+    from matting_studio.engine.segmentation.combined import AGREE, combine_masks
+
+    h, w = 300, 400
+    yy, xx = np.mgrid[0:h, 0:w]
+    obj = (np.hypot(yy - 100, xx - 150) < 60).astype(np.float32)
+    person = np.zeros_like(obj)
+    person[120:300, 180:330] = 1  # another subject that touches the object: no person sees the object
+    assert (person[obj >= 0.5] >= 0.5).mean() < AGREE
+    np.testing.assert_array_equal(combine_masks(obj, person), obj)
+    person[obj >= 0.5] = 1  # the same blob, now with the object seen as part of the person: it is added
+    assert combine_masks(obj, person)[250:300, 200:320].min() == 1.0
