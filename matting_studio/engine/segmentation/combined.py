@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from matting_studio.core.progress import CancelToken, ProgressFn, check_cancel, sub_progress
-from matting_studio.core.trimap import default_band
+from matting_studio.core.trimap import MASK_THRESHOLD, default_band
 
 SLIVER = 3  # opening radius, in base bands (core.trimap.default_band)
 AGREE = 0.1  # share of the object's confident pixels the person's confident region must cover
@@ -31,11 +31,12 @@ def _disk(radius: int) -> np.ndarray:
 def combine_masks(obj: np.ndarray, person: np.ndarray, *, agree: float = AGREE) -> np.ndarray:
     """``(H, W)`` soft masks in [0, 1] → the object's mask with the person's attached extra regions added
     (none when the person's confident region covers less than ``agree`` of the object's)."""
-    inside = obj >= 0.5
-    if not inside.any() or np.count_nonzero(inside & (person >= 0.5)) < agree * np.count_nonzero(inside):
+    inside = obj >= MASK_THRESHOLD
+    seen = np.count_nonzero(inside & (person >= MASK_THRESHOLD))
+    if not inside.any() or seen < agree * np.count_nonzero(inside):
         return obj.astype(np.float32)  # the two models see different subjects: the object's alone
     radius = SLIVER * default_band(obj.shape)
-    extra = cv2.morphologyEx(((person >= 0.5) & (obj < 0.5)).astype(np.uint8), cv2.MORPH_OPEN, _disk(radius))
+    extra = cv2.morphologyEx(((person >= MASK_THRESHOLD) & ~inside).astype(np.uint8), cv2.MORPH_OPEN, _disk(radius))
     count, labels = cv2.connectedComponents(extra)
     if count <= 1:
         return obj.astype(np.float32)
